@@ -84,8 +84,23 @@ def run_notebook(nb: NotebookNode, workdir: Path, timeout: int, mode: str = "val
     return ""
 
 
-def check_notebook(path: Path) -> tuple[list[Result], str]:
-    """Run the self-check on one notebook; returns the per-exercise results and a problem note ('' if none)."""
+@dataclass
+class Report:
+    """A self-check: per-exercise results, a problem note ('' if none), the executed notebook, the time."""
+
+    results: list[Result]
+    problem: str
+    executed: NotebookNode
+    seconds: float
+
+    @property
+    def full_marks(self) -> bool:
+        return bool(self.results) and all(r.earned >= r.possible for r in self.results)
+
+
+def check_notebook(path: Path) -> Report:
+    """Run the self-check on one notebook (the chapter is the notebook's file name)."""
+    start = time.perf_counter()
     chapter = path.stem
     source = read_notebook(source_notebook(chapter))
     learner = read_notebook(path)
@@ -110,7 +125,7 @@ def check_notebook(path: Path) -> tuple[list[Result], str]:
             continue
         earned, _ = score(done)
         results.append(Result(exercise, gid, earned, possible, failure_message(done) if earned < possible else ""))
-    return results, problem
+    return Report(results, problem, merged, time.perf_counter() - start)
 
 
 def format_report(path: Path, results: list[Result], seconds: float) -> str:
@@ -141,14 +156,12 @@ def main(notebook: str) -> int:
     if not path.is_file():
         print(f"dlfs check: no such file: {notebook}")
         return 2
-    start = time.perf_counter()
     try:
-        results, problem = check_notebook(path)
+        report = check_notebook(path)
     except NotebookError as exc:
         print(f"dlfs check: {exc}. Nothing was graded.")
         return 1
-    print(format_report(path, results, time.perf_counter() - start))
-    if problem:
-        print(f"\nNote: {problem}.")
-    full = all(r.earned >= r.possible for r in results) and bool(results)
-    return 0 if full else 1
+    print(format_report(path, report.results, report.seconds))
+    if report.problem:
+        print(f"\nNote: {report.problem}.")
+    return 0 if report.full_marks else 1

@@ -2,9 +2,9 @@
 
 Every helper draws with matplotlib and returns a :class:`matplotlib.figure.Figure`.
 Helpers that draw one panel take an optional ``ax``: given one, they draw on it
-(and return its figure); without one, they make a new figure that is not
-registered with ``pyplot``, so a notebook shows it once, as the cell's value,
-and a widget can redraw it many times without piling figures up in memory.
+(and return its figure); without one, they make a new figure that ``pyplot``
+does not keep, so a notebook shows it once, as the cell's value, and a widget
+can redraw it many times without piling figures up in memory.
 
 Shapes: ``x`` is a 1-D array of points along the horizontal axis, shape ``(n,)``;
 array functions map shape ``(n,)`` to shape ``(n,)``.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -34,11 +35,22 @@ COLOR_CENTRAL = "tab:green"
 COLOR_FORWARD = "tab:orange"
 
 
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    """A new figure that pyplot does not keep: shown once as a cell's value, never piled up.
+
+    It is made with pyplot and closed at once; making it loads the notebook's plotting
+    backend, which is what teaches the notebook to show a returned figure as a picture.
+    """
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    plt.close(fig)
+    return fig
+
+
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> tuple[Figure, Axes]:
-    """``ax`` and its figure, or a new figure with one axes (not registered with pyplot)."""
+    """``ax`` and its figure, or a new figure with one axes."""
     if ax is not None:
         return ax.get_figure(root=True), ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = _new_figure(figsize)
     return fig, fig.add_subplot()
 
 
@@ -50,6 +62,11 @@ def _at(func: ArrayFunction, a: float) -> float:
 def _slope(func: ArrayFunction, a: float, delta: float = TANGENT_DELTA) -> float:
     """Central-difference slope of ``func`` at the single point ``a``."""
     return float(deriv(func, np.array([a], dtype=float), delta)[0])
+
+
+def _math(name: str) -> str:
+    """A function's name for mathtext: ``"sin"`` becomes ``\\mathrm{sin}``, ``"f"`` and ``"\\sigma"`` stay."""
+    return f"\\mathrm{{{name}}}" if name.isalpha() and len(name) > 1 else name
 
 
 def _pad_limits(values: ndarray, pad: float = 0.15) -> tuple[float, float]:
@@ -80,7 +97,7 @@ def plot_function_and_tangent(
         delta: if given, also draw the central secant through ``(a - Δ, f(a - Δ))``
             and ``(a + Δ, f(a + Δ))``, whose slope is the central-difference estimate.
         ax: draw on this axes instead of a new figure.
-        name: the function's name in the legend and title (``"f"``, ``"sin"``, ...).
+        name: the function's name in the legend and title (``"f"``, ``"sin"``, ``r"\sigma"``, ...).
         show_forward: with ``delta``, also draw the forward secant through ``(a, f(a))``
             and ``(a + Δ, f(a + Δ))``.
         title: the title; a default one names the function and the point.
@@ -88,6 +105,7 @@ def plot_function_and_tangent(
     Returns:
         The figure. The tangent's slope is a central difference with Δ = 1e-5.
     """
+    name = _math(name)
     fig, ax = _new_axes(ax)
     x = np.asarray(x, dtype=float)
     y = np.asarray(func(x), dtype=float)
@@ -151,6 +169,7 @@ def plot_nudge(
     Returns:
         The figure.
     """
+    name = _math(name)
     fig, ax = _new_axes(ax)
     x = np.linspace(a - delta, a + 2 * delta, 200)
     fa, fb = _at(func, a), _at(func, a + delta)
@@ -206,6 +225,7 @@ def plot_difference_errors(
     Returns:
         The figure.
     """
+    name = _math(name)
     fig, ax = _new_axes(ax, figsize=(10.0, 4.8))
     deltas = np.sort(np.asarray(deltas, dtype=float))
     point = np.array([a], dtype=float)
@@ -280,11 +300,12 @@ def plot_function_and_derivative(
     Returns:
         The figure.
     """
+    name = _math(name)
     x = np.asarray(x, dtype=float)
     estimate = np.asarray(dfunc_estimate(x) if callable(dfunc_estimate) else dfunc_estimate, dtype=float)
     if estimate.shape != x.shape:
         raise ValueError(f"dfunc_estimate must give one slope per point: expected shape {x.shape}, got {estimate.shape}")
-    fig = Figure(figsize=(10.0, 3.8), layout="constrained")
+    fig = _new_figure((10.0, 3.8))
     left, right = fig.subplots(1, 2)
 
     left.plot(x, func(x), color=COLOR_CURVE, lw=2)

@@ -17,10 +17,10 @@ ArrayFunction = Callable[[ndarray], ndarray]
 
 #: The dropdown's functions: label -> (function, exact derivative, name in the plot).
 FUNCTIONS: dict[str, tuple[ArrayFunction, ArrayFunction | None, str]] = {
-    "sin(x)": (np.sin, np.cos, r"\sin"),
+    "sin(x)": (np.sin, np.cos, "sin"),
     "x²": (np.square, lambda x: 2 * x, "f"),
     "x³": (lambda x: x**3, lambda x: 3 * x**2, "f"),
-    "exp(x)": (np.exp, np.exp, r"\exp"),
+    "exp(x)": (np.exp, np.exp, "exp"),
     "sigmoid(x)": (sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x)), r"\sigma"),
 }
 
