@@ -17,7 +17,6 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lab", help="open JupyterLab on chapters/ with the course configuration",
                        description="Open JupyterLab on chapters/ with jupyter_config.py applied. "
                                    "Extra arguments go to `jupyter lab` (e.g. --port 9000 --no-browser).")
-    p.add_argument("extra", nargs=argparse.REMAINDER, help="arguments passed on to jupyter lab")
 
     p = sub.add_parser("release", help="regenerate chapters/ from solutions/ (nbgrader generate_assignment)",
                        description="Regenerate the learner notebooks in chapters/ from solutions/.")
@@ -38,10 +37,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
     if args.command == "lab":
         from dlfs_autograder.lab import lab
-        return lab(args.extra)
+        return lab(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "release":
         from dlfs_autograder.release import release
         return release(args.chapters, args.to)

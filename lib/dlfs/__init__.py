@@ -4,11 +4,14 @@ Modules, in the order the chapters teach them:
 
 - :mod:`dlfs.functions` -- chapter 01: array functions (square, ReLU, leaky ReLU, sigmoid).
 - :mod:`dlfs.derivatives` -- chapter 02: numerical derivatives (forward and central differences).
+- :mod:`dlfs.chain` -- chapter 03: chains of functions and the chain rule.
+- :mod:`dlfs.matmul` -- chapter 04: gradients through matrix multiplication.
 - :mod:`dlfs.gradcheck` -- used by every graded check: central-difference gradients,
   relative error, and assertions whose messages say what is wrong.
-- :mod:`dlfs.diagrams` -- matplotlib pictures: function boxes, chains, tangents.
-- :mod:`dlfs.widgets` -- small ipywidgets explorers.
 - :mod:`dlfs.checks` -- the graded checks of each chapter's exercises.
+- :mod:`dlfs.diagrams` -- matplotlib pictures: function boxes, chains of boxes, array axes.
+- :mod:`dlfs.plots` -- matplotlib plots: functions, tangents, difference errors.
+- :mod:`dlfs.widgets` -- small ipywidgets explorers, one module per chapter.
 """
 
 __version__ = "0.1.0"

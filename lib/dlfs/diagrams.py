@@ -1,9 +1,11 @@
 """Whiteboard pictures drawn with matplotlib: function boxes, chains, plots, arrays.
 
-Every public function returns a :class:`matplotlib.figure.Figure` built without
-``pyplot``, so nothing is shown twice in a notebook, no global figure state is
-kept, and everything works headless. End a notebook cell with the call (or pass
-the figure to ``display``) to show it; ``fig.savefig("file.png")`` saves it.
+Every public function returns a :class:`Diagram`, a :class:`matplotlib.figure.Figure`
+built without ``pyplot``: nothing is shown twice in a notebook, no global figure
+state is kept, and everything works headless. A ``Diagram`` shows itself as a PNG
+in Jupyter, so end a notebook cell with the call (or pass the figure to
+``display``) to show it, with or without ``%matplotlib inline``;
+``fig.savefig("file.png")`` saves it.
 
 - :func:`function_box` -- one function as a box: a wire in, a wire out.
 - :func:`chain_diagram` -- boxes in a row, the output wire of one feeding the next.
@@ -16,6 +18,7 @@ The ``draw_*`` helpers draw the same pieces onto an ``Axes`` you already have.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -31,6 +34,15 @@ VALUE_COLOR = "#c0392b"
 SLOPE_COLOR = "#2e7d32"
 
 
+class Diagram(Figure):
+    """A matplotlib ``Figure`` that Jupyter displays as a PNG image (its ``_repr_png_``)."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
 def _fmt(value: float) -> str:
     """A value short enough to write on a wire: ``3``, ``-0.5``, ``0.905``, ``1.2e+04``."""
     return f"{value:.3g}"
@@ -42,7 +54,7 @@ def _diagram_axes(width: float, xlim: tuple[float, float], ylim: tuple[float, fl
     The height follows from the aspect ratio, plus room for the title.
     """
     height = width * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.5
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Diagram(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -162,7 +174,7 @@ def plot_functions(funcs: Mapping[str, Callable[[ndarray], ndarray]], x: ndarray
 
     Thin grey lines mark ``x = 0`` and ``y = 0``. Returns the figure.
     """
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Diagram(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     ax.axhline(0.0, color="grey", linewidth=0.8)
     ax.axvline(0.0, color="grey", linewidth=0.8)

@@ -38,6 +38,10 @@ HINT_SIGN = "your result has the opposite sign everywhere: check a minus sign."
 HINT_DOUBLE = "your result is twice the expected one: check for a factor of 2 (e.g. dividing by Δ instead of 2Δ)."
 HINT_HALF = "your result is half the expected one: check for a factor of 2 (e.g. dividing by 2 twice)."
 HINT_NONE = "your function returned None: did you forget the `return` statement?"
+HINT_MATMUL_SHAPES = (
+    "a matrix product's inner dimensions do not match: print the shapes; "
+    "a missing .T, or the two factors in the wrong order?"
+)
 HINT_NOT_FINITE = "your result contains nan or inf: an overflow (e.g. np.exp of a large number) or a division by zero?"
 
 
@@ -256,7 +260,10 @@ def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, 
         shapes = ", ".join(
             f"{type(a).__name__} of shape {a.shape}" if isinstance(a, ndarray) else type(a).__name__ for a in args
         )
-        raise CheckFailed(f"{label}({shapes}) raised {type(exc).__name__}: {exc}") from exc
+        message = f"{label}({shapes}) raised {type(exc).__name__}: {exc}"
+        if isinstance(exc, ValueError) and ("matmul" in str(exc) or "not aligned" in str(exc)):
+            message += f"\n  Hint: {HINT_MATMUL_SHAPES}"
+        raise CheckFailed(message) from exc
 
 
 def random_array(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> ndarray:

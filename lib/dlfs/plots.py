@@ -97,7 +97,7 @@ def plot_function_and_tangent(
         delta: if given, also draw the central secant through ``(a - Δ, f(a - Δ))``
             and ``(a + Δ, f(a + Δ))``, whose slope is the central-difference estimate.
         ax: draw on this axes instead of a new figure.
-        name: the function's name in the legend and title (``"f"``, ``"sin"``, ``r"\sigma"``, ...).
+        name: the function's name in the legend and title (``"f"``, ``"sin"``, ``"\\sigma"``, ...).
         show_forward: with ``delta``, also draw the forward secant through ``(a, f(a))``
             and ``(a + Δ, f(a + Δ))``.
         title: the title; a default one names the function and the point.

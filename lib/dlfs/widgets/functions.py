@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
@@ -17,7 +18,7 @@ from numpy import ndarray
 from dlfs import functions as F
 
 #: The functions the explorer offers: dropdown name -> f(x, alpha). Only leaky ReLU uses alpha.
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[ndarray, float], ndarray]] = {
     "square": lambda x, alpha: F.square(x),
     "ReLU": lambda x, alpha: F.relu(x),
     "leaky ReLU": lambda x, alpha: F.leaky_relu(x, alpha),

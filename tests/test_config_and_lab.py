@@ -1,0 +1,89 @@
+"""jupyter_config.py is the one configuration, and both nbgrader and JupyterLab apply it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import CHAPTERS, ROOT
+from dlfs_autograder.course import course_env
+
+DLFS = str(Path(sys.executable).parent / "dlfs")
+
+PRINT_NBGRADER_CONFIG = """
+from nbgrader.apps import NbGraderApp
+app = NbGraderApp()
+app.initialize([])
+cd = app.config.CourseDirectory
+print(cd.get("source_directory", "<default>"), cd.get("release_directory", "<default>"), cd.get("course_id", "<default>"))
+print(app.config.ExecutePreprocessor.get("timeout", "<default>"))
+"""
+
+
+def test_nbgrader_applies_the_course_config_through_the_dlfs_environment(tmp_path: Path) -> None:
+    env = course_env(ROOT)
+    done = subprocess.run([sys.executable, "-c", PRINT_NBGRADER_CONFIG], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["solutions", "chapters", "dlfs", "60"]
+
+
+def test_nbgrader_without_the_wiring_does_not_see_it(tmp_path: Path) -> None:
+    # the control: from another folder, with no JUPYTER_CONFIG_PATH, nbgrader keeps its defaults
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_CONFIG_PATH"}
+    done = subprocess.run([sys.executable, "-c", PRINT_NBGRADER_CONFIG], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:3] == ["<default>", "<default>", "<default>"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> dict | list:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 -- loopback only
+        return json.loads(response.read())
+
+
+def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: Path) -> None:
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    proc = subprocess.Popen(
+        [DLFS, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status = _get(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else "lab exited"
+                assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
+                time.sleep(0.5)
+        assert isinstance(status, dict)
+        contents = _get(f"{base}/api/contents?token={token}")
+        assert isinstance(contents, dict)
+        served = sorted(item["name"] for item in contents["content"] if item["type"] == "directory")
+        assert served == CHAPTERS  # root_dir is chapters/, from jupyter_config.py
+        version = _get(f"{base}/nbgrader_version?version=0.9.6&token={token}")
+        assert version == {"success": True}  # nbgrader's validate server extension answers
+        extensions = _get(f"{base}/lab/api/extensions?token={token}")
+        names = {e["name"]: e for e in (extensions if isinstance(extensions, list) else extensions.get("installed", []))}
+        assert "jupyter-nbgrader" in names and names["jupyter-nbgrader"]["enabled"], sorted(names)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
