@@ -1,0 +1,129 @@
+"""Checks for chapter 04_matmul_gradients.
+
+Every gradient is compared with a central-difference gradient of the scalar it
+belongs to (float64), on shapes where rows, features and outputs all differ,
+so a missing transpose or a product in the wrong order is caught by the values
+and the shapes, not by luck.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy import ndarray
+
+from dlfs.checks.cases import LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
+from dlfs.gradcheck import call_learner, check_gradient
+
+RTOL, ATOL = 1e-5, 1e-7
+HINT_FORGOT_DSIGMA = "you left out σ'(N): the gradient flows through σ, so multiply by its derivative at N = X @ W."
+HINT_USED_SIGMA = "you used σ(N), the function's value; the chain rule needs σ'(N), its derivative."
+HINT_ELEMENTWISE = "you multiplied element-wise (*) where a matrix product (@) belongs, or the other way round."
+
+VISIBLE_SHAPES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (2, 5, 3), (5, 2, 4))
+HIDDEN_SHAPES: tuple[tuple[int, int, int], ...] = ((3, 6, 2), (6, 4, 5), (7, 3, 1))
+VISIBLE_SIGMAS: tuple[Fn, ...] = (SIGMOID, SQUARE)
+HIDDEN_SIGMAS: tuple[Fn, ...] = (TANH, LEAKY_RELU, SIN)
+
+
+def _batch(rng: np.random.Generator, n: int, k: int, m: int, sigma: Fn | None = None) -> tuple[ndarray, ndarray]:
+    """A batch X (n, k) and weights W (k, m) with X @ W away from σ's kinks."""
+    while True:
+        X, W = rng.normal(size=(n, k)), rng.normal(size=(k, m))
+        if sigma is None or away_from_kinks(X @ W, (sigma,)):
+            return X, W
+
+
+def check_matmul_backward_first(matmul_backward_first: Callable[..., ndarray], seed: int = 0,
+                                shapes: Sequence[tuple[int, int, int]] = VISIBLE_SHAPES) -> None:
+    """``matmul_backward_first(X, W)`` is the gradient of ``sum(X @ W)`` with respect to ``X`` (shape of X)."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in ((1, 3, 1), *shapes):
+        X, W = _batch(rng, n, k, m)
+        got = call_learner(matmul_backward_first, X.copy(), W.copy(), name="matmul_backward_first")
+        check_gradient(
+            got, lambda x: np.sum(x @ W), X, what=f"matmul_backward_first(X, W) for X {X.shape}, W {W.shape}",
+            rtol=RTOL, atol=ATOL,
+            mistakes={
+                "you returned W.T for one output column; with m outputs, each column's weights add up: ones((n, m)) @ W.T.":
+                    np.broadcast_to(W.T[:1], X.shape) if m > 1 else np.full(X.shape, np.nan),
+                "this is W itself, not its transpose.": W if W.shape == X.shape else np.full(X.shape, np.nan),
+            },
+        )
+
+
+def _dN(X: ndarray, W: ndarray, sigma: Fn) -> ndarray:
+    return sigma.df(X @ W)
+
+
+def check_matrix_function_backward_1(backward: Callable[..., ndarray], seed: int = 0,
+                                     features: Sequence[int] = (3, 5), sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
+    """``matrix_function_backward_1(X, W, σ)``: ``dS/dX`` for ``S = σ(X @ W)``, X (1, k), W (k, 1)."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for k in features:
+        for sigma in sigmas:
+            X, W = _batch(rng, 1, k, 1, sigma)
+            N = X @ W
+            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name="matrix_function_backward_1")
+            check_gradient(
+                got, lambda x: np.sum(sigma.f(x @ W)), X,
+                what=f"matrix_function_backward_1(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
+                rtol=RTOL, atol=ATOL,
+                mistakes={
+                    HINT_FORGOT_DSIGMA: W.T,
+                    HINT_USED_SIGMA: sigma.f(N) * W.T,
+                    "you evaluated σ' at X instead of at N = X @ W.": sigma.df(X) * W.T,
+                },
+            )
+
+
+def _sum_mistakes(X: ndarray, W: ndarray, sigma: Fn, wrt: str) -> dict[str, ndarray]:
+    N = X @ W
+    if wrt == "X":
+        return {
+            HINT_FORGOT_DSIGMA: np.ones_like(N) @ W.T,
+            HINT_USED_SIGMA: sigma.f(N) @ W.T,
+            "you evaluated σ' at X instead of at N = X @ W (and multiplied element-wise).":
+                sigma.df(X) * (np.ones_like(N) @ W.T),
+        }
+    return {
+        HINT_FORGOT_DSIGMA: X.T @ np.ones_like(N),
+        HINT_USED_SIGMA: X.T @ sigma.f(N),
+    }
+
+
+def check_matrix_function_backward_sum_1(backward: Callable[..., ndarray], seed: int = 0,
+                                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_SHAPES,
+                                         sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
+    """``matrix_function_backward_sum_1(X, W, σ)``: ``dL/dX`` for ``L = sum(σ(X @ W))``, shape of X."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in shapes:
+        for sigma in sigmas:
+            X, W = _batch(rng, n, k, m, sigma)
+            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name="matrix_function_backward_sum_1")
+            check_gradient(
+                got, lambda x: np.sum(sigma.f(x @ W)), X,
+                what=f"dL/dX from matrix_function_backward_sum_1(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
+                rtol=RTOL, atol=ATOL, mistakes=_sum_mistakes(X, W, sigma, "X"),
+            )
+
+
+def check_matrix_function_backward_sum_W(backward: Callable[..., ndarray], seed: int = 0,
+                                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_SHAPES,
+                                         sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
+    """``matrix_function_backward_sum_W(X, W, σ)``: ``dL/dW`` for ``L = sum(σ(X @ W))``, shape of W."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in shapes:
+        for sigma in sigmas:
+            X, W = _batch(rng, n, k, m, sigma)
+            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name="matrix_function_backward_sum_W")
+            check_gradient(
+                got, lambda w: np.sum(sigma.f(X @ w)), W,
+                what=f"dL/dW from matrix_function_backward_sum_W(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
+                rtol=RTOL, atol=ATOL, mistakes=_sum_mistakes(X, W, sigma, "W"),
+            )
