@@ -16,7 +16,9 @@ from numpy import ndarray
 from dlfs.checks.cases import LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
 from dlfs.gradcheck import call_learner, check_gradient
 
-RTOL, ATOL = 1e-5, 1e-7
+# Loose enough for σ' from `deriv` with Δ = 0.001 summed over a batch (errors ~1e-6),
+# tight enough that every classic mistake (off by a factor, a transpose, σ for σ') is far outside.
+RTOL, ATOL = 1e-4, 1e-6
 HINT_FORGOT_DSIGMA = "you left out σ'(N): the gradient flows through σ, so multiply by its derivative at N = X @ W."
 HINT_USED_SIGMA = "you used σ(N), the function's value; the chain rule needs σ'(N), its derivative."
 HINT_ELEMENTWISE = "you multiplied element-wise (*) where a matrix product (@) belongs, or the other way round."
@@ -47,6 +49,8 @@ def check_matmul_backward_first(matmul_backward_first: Callable[..., ndarray], s
             got, lambda x: np.sum(x @ W), X, what=f"matmul_backward_first(X, W) for X {X.shape}, W {W.shape}",
             rtol=RTOL, atol=ATOL,
             mistakes={
+                "you returned W.T, which is the answer for one observation and one output only; for a batch, "
+                "the gradient has the shape of X: ones((n, m)) @ W.T.": W.T,
                 "you returned W.T for one output column; with m outputs, each column's weights add up: ones((n, m)) @ W.T.":
                     np.broadcast_to(W.T[:1], X.shape) if m > 1 else np.full(X.shape, np.nan),
                 "this is W itself, not its transpose.": W if W.shape == X.shape else np.full(X.shape, np.nan),

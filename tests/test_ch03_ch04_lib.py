@@ -1,0 +1,184 @@
+"""Chapters 03-04 in the library: the chain rule and matrix-product gradients, and their graded checks.
+
+Every backward pass is compared with a float64 central-difference gradient on
+several non-square shapes; every check accepts right answers written other ways
+and names each classic mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dlfs import chain as C
+from dlfs import functions as F
+from dlfs import matmul as M
+from dlfs.checks import chain_rule as cr
+from dlfs.checks import matmul_gradients as mg
+from dlfs.checks.cases import SIGMOID, SQUARE, TANH
+from dlfs.derivatives import deriv
+from dlfs.gradcheck import CheckFailed, elementwise_derivative, numerical_gradient
+
+SHAPES = [(4, 3, 2), (2, 5, 3), (6, 2, 4), (1, 3, 1)]
+
+
+# ---------------------------------------------------------------- reference implementations
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 2)])
+def test_chain_rule_references_match_numerical_slopes(shape: tuple[int, ...]) -> None:
+    x = np.random.default_rng(0).uniform(-2, 2, size=shape)
+    two = [F.square, F.sigmoid]
+    three = [np.sin, F.square, F.sigmoid]
+    np.testing.assert_allclose(C.chain_deriv_2(two, x), elementwise_derivative(lambda v: C.evaluate_chain(two, v), x), atol=1e-6)
+    np.testing.assert_allclose(C.chain_deriv_3(three, x), elementwise_derivative(lambda v: C.evaluate_chain(three, v), x), atol=1e-6)
+    np.testing.assert_allclose(C.chain_deriv(three, x), C.chain_deriv_3(three, x), atol=1e-12)
+    assert [v.shape for v in C.forward_values(three, x)] == [shape] * 4
+
+
+def test_multiple_inputs_add_backward_matches_numerical_gradients() -> None:
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    dx, dy = C.multiple_inputs_add_backward(x, y, F.sigmoid)
+    np.testing.assert_allclose(dx, numerical_gradient(lambda v: np.sum(C.multiple_inputs_add(v, y, F.sigmoid)), x), atol=1e-7)
+    np.testing.assert_allclose(dy, numerical_gradient(lambda v: np.sum(C.multiple_inputs_add(x, v, F.sigmoid)), y), atol=1e-7)
+    with pytest.raises(ValueError, match="same shape"):
+        C.multiple_inputs_add_backward(x, y.T, F.sigmoid)
+
+
+def test_chain_deriv_wrong_length_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="2 functions"):
+        C.chain_deriv_2([F.square], np.ones(3))
+    with pytest.raises(ValueError, match="3 functions"):
+        C.chain_deriv_3([F.square, F.square], np.ones(3))
+
+
+@pytest.mark.parametrize(("n", "k", "m"), SHAPES)
+@pytest.mark.parametrize("sigma", [F.sigmoid, np.tanh, F.square])
+def test_matrix_gradients_match_numerical_gradients(n: int, k: int, m: int, sigma: Callable[..., Any]) -> None:
+    rng = np.random.default_rng(n * 100 + k * 10 + m)
+    X, W = rng.normal(size=(n, k)), rng.normal(size=(k, m))
+    L = lambda x, w: M.matrix_forward_sum(x, w, sigma)  # noqa: E731
+    np.testing.assert_allclose(M.matmul_backward_first(X, W), numerical_gradient(lambda x: np.sum(x @ W), X), atol=1e-8)
+    np.testing.assert_allclose(M.matrix_function_backward_sum_1(X, W, sigma), numerical_gradient(lambda x: L(x, W), X), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(M.matrix_function_backward_sum_W(X, W, sigma), numerical_gradient(lambda w: L(X, w), W), rtol=1e-5, atol=1e-7)
+    assert M.matrix_function_backward_sum_1(X, W, sigma).shape == X.shape
+    assert M.matrix_function_backward_sum_W(X, W, sigma).shape == W.shape
+
+
+def test_single_observation_gradient_is_w_transposed() -> None:
+    rng = np.random.default_rng(2)
+    X, W = rng.normal(size=(1, 5)), rng.normal(size=(5, 1))
+    np.testing.assert_allclose(M.matmul_backward_first(X, W), W.T)
+    np.testing.assert_allclose(M.matrix_function_backward_1(X, W, F.sigmoid), numerical_gradient(lambda x: np.sum(F.sigmoid(x @ W)), X), atol=1e-8)
+    with pytest.raises(ValueError, match=r"\(1, k\)"):
+        M.matrix_function_backward_1(np.ones((2, 5)), W, F.sigmoid)
+
+
+def test_matmul_shape_errors_name_both_shapes() -> None:
+    with pytest.raises(ValueError, match=r"X \(4, 3\) and W \(4, 2\)"):
+        M.matmul_forward(np.ones((4, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="2-D"):
+        M.matmul_forward(np.ones(3), np.ones((3, 2)))
+
+
+# ---------------------------------------------------------------- checks accept right answers
+
+
+def _exact_chain_2(chain: list[Callable[..., Any]], x: np.ndarray) -> np.ndarray:
+    # a different but right answer: central differences of the whole composite, with a 5-point stencil
+    g = lambda v: chain[1](chain[0](v))  # noqa: E731
+    h = 1e-3
+    return (-g(x + 2 * h) + 8 * g(x + h) - 8 * g(x - h) + g(x - 2 * h)) / (12 * h)
+
+
+RIGHT = [
+    (cr.check_chain_deriv_2, C.chain_deriv_2, {}), (cr.check_chain_deriv_2, C.chain_deriv_2, {"pairs": cr.HIDDEN_PAIRS, "seed": 5}),
+    (cr.check_chain_deriv_2, _exact_chain_2, {}),
+    (cr.check_chain_deriv_3, C.chain_deriv_3, {}), (cr.check_chain_deriv_3, C.chain_deriv_3, {"triples": cr.HIDDEN_TRIPLES, "seed": 5}),
+    (cr.check_chain_deriv_3, lambda ch, x: C.chain_deriv(ch, x), {}),
+    (cr.check_multiple_inputs_add_backward, C.multiple_inputs_add_backward, {}),
+    (cr.check_multiple_inputs_add_backward, C.multiple_inputs_add_backward, {"sigmas": cr.HIDDEN_SIGMAS, "seed": 5}),
+    (cr.check_multiple_inputs_add_backward, lambda x, y, s: [deriv(s, x + y)] * 2, {}),
+    (mg.check_matmul_backward_first, M.matmul_backward_first, {}),
+    (mg.check_matmul_backward_first, lambda X, W: np.tile(W.sum(axis=1), (X.shape[0], 1)), {"shapes": mg.HIDDEN_SHAPES}),
+    (mg.check_matrix_function_backward_1, M.matrix_function_backward_1, {}),
+    (mg.check_matrix_function_backward_1, M.matrix_function_backward_1, {"sigmas": mg.HIDDEN_SIGMAS, "features": (4, 7)}),
+    (mg.check_matrix_function_backward_sum_1, M.matrix_function_backward_sum_1, {}),
+    (mg.check_matrix_function_backward_sum_1, M.matrix_function_backward_sum_1, {"shapes": mg.HIDDEN_SHAPES, "sigmas": mg.HIDDEN_SIGMAS}),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: np.einsum("nm,km->nk", deriv(s, X @ W), W), {}),
+    (mg.check_matrix_function_backward_sum_W, M.matrix_function_backward_sum_W, {}),
+    (mg.check_matrix_function_backward_sum_W, M.matrix_function_backward_sum_W, {"shapes": mg.HIDDEN_SHAPES, "sigmas": mg.HIDDEN_SIGMAS}),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: (deriv(s, X @ W).T @ X).T, {}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), RIGHT)
+def test_checks_accept_right_answers(check: Callable[..., None], answer: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    check(answer, **kwargs)
+
+
+# ---------------------------------------------------------------- checks name the classic mistakes
+
+
+def _ones(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    return np.ones((X.shape[0], W.shape[1]))
+
+
+MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(ch[1], x) * deriv(ch[0], x), "evaluated the outer derivative at x"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(ch[1], ch[0](x)), "multiply it by the derivative of the inner function"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(ch[1], ch[0](x)) + deriv(ch[0], x), "added the local derivatives"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(ch[0], ch[1](x)) * deriv(ch[1], x), "wrong order"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(ch[0], x), "inner function alone"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], ch[1](ch[0](x))) * deriv(ch[1], ch[0](x)), "left out f1'(x)"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], ch[1](ch[0](x))) * deriv(ch[0], x), "left out f2'(f1(x))"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[1], ch[0](x)) * deriv(ch[0], x), "left out f3'(f2(f1(x)))"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], x) * deriv(ch[1], x) * deriv(ch[0], x), "evaluated the outer derivative at x"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], ch[0](x)) * deriv(ch[1], ch[0](x)) * deriv(ch[0], x), "not both at f1(x)"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], ch[1](ch[0](x))) + deriv(ch[1], ch[0](x)) + deriv(ch[0], x), "added"),
+    (cr.check_multiple_inputs_add_backward, lambda x, y, s: (s(x + y), s(x + y)), "needs its derivative"),
+    (cr.check_multiple_inputs_add_backward, lambda x, y, s: (np.ones_like(x), np.ones_like(y)), "multiply it by σ'(x + y)"),
+    (cr.check_multiple_inputs_add_backward, lambda x, y, s: (deriv(s, x), deriv(s, y)), "at x (or y) alone"),
+    (cr.check_multiple_inputs_add_backward, lambda x, y, s: deriv(s, x + y), "should return a pair"),
+    (mg.check_matmul_backward_first, lambda X, W: W.T, "one observation and one output only"),
+    (mg.check_matmul_backward_first, lambda X, W: np.ones((X.shape[0], 1)) @ W.T[:1], "each column's weights add up"),
+    (mg.check_matmul_backward_first, lambda X, W: _ones(X, W) @ W, "inner dimensions do not match"),
+    (mg.check_matmul_backward_first, lambda X, W: (_ones(X, W) @ W.T).T, "transpose"),
+    (mg.check_matrix_function_backward_1, lambda X, W, s: W.T, "left out σ'(N)"),
+    (mg.check_matrix_function_backward_1, lambda X, W, s: s(X @ W) * W.T, "needs σ'(N)"),
+    (mg.check_matrix_function_backward_1, lambda X, W, s: deriv(s, X @ W) * W, "transpose"),
+    (mg.check_matrix_function_backward_1, lambda X, W, s: deriv(s, X) * W.T, "σ' at X instead of at N"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: deriv(s, X @ W) @ W, "inner dimensions do not match"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: W.T @ deriv(s, X @ W), "inner dimensions do not match"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: s(X @ W) @ W.T, "needs σ'(N)"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: _ones(X, W) @ W.T, "left out σ'(N)"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: -(deriv(s, X @ W) @ W.T), "opposite sign"),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: deriv(s, X @ W).T @ X, "transpose"),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: X @ deriv(s, X @ W), "inner dimensions do not match"),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: X.T @ s(X @ W), "needs σ'(N)"),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: X.T @ _ones(X, W), "left out σ'(N)"),
+    (mg.check_matrix_function_backward_sum_W, lambda X, W, s: 2 * X.T @ deriv(s, X @ W), "twice"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), MISTAKES)
+def test_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Callable[..., Any], message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value)
+
+
+def test_square_weights_cannot_hide_a_missing_transpose() -> None:
+    # with only square matrices W.T and W have the same shape; the visible shapes are never all square
+    assert all(len({n, k, m}) == 3 for n, k, m in mg.VISIBLE_SHAPES)
+    assert all(len({n, k, m}) == 3 for n, k, m in mg.HIDDEN_SHAPES[:2])
+
+
+def test_cases_derivatives_are_right() -> None:
+    x = np.linspace(-2, 2, 9)
+    for fn in (SIGMOID, SQUARE, TANH):
+        np.testing.assert_allclose(fn.df(x), elementwise_derivative(fn.f, x), atol=1e-8)
