@@ -48,6 +48,13 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# `dlfs grade`: limits for each submission's sandboxed kernel.
+c.DlfsGrade.cell_seconds = 30  # wall clock per cell
+c.DlfsGrade.notebook_seconds = 300  # wall clock per notebook
+c.DlfsGrade.memory_mb = 4096  # address space
+c.DlfsGrade.cpu_seconds = 600  # CPU time of the kernel process
+c.DlfsGrade.max_output_bytes = 100_000  # output kept per cell
+
 # ---------------------------------------------------------------- JupyterLab
 # Learners land in chapters/; the nbgrader extensions (Validate button) are on.
 c.ServerApp.root_dir = str(COURSE_ROOT / "chapters")

@@ -67,14 +67,14 @@ def test_grade_exits_zero_and_writes_the_csv(graded: tuple[Path, subprocess.Comp
     with (out / "grades.csv").open() as f:
         rows = list(csv.reader(f))
     assert rows == [
-        ["student_id", "assignment", "exercise", "score", "max_score"],
-        ["alice", CH, "test_deriv", "3", "3"],
-        ["bob", CH, "test_deriv", "0", "3"],
-        ["carol", CH, "test_deriv", "0", "3"],
-        ["dave", CH, "test_deriv", "0", "3"],
+        ["student_id", "assignment", "exercise", "score", "max_score", "status"],
+        ["alice", CH, "test_deriv", "3", "3", "graded"],
+        ["bob", CH, "test_deriv", "0", "3", "graded"],
+        ["carol", CH, "test_deriv", "0", "3", "graded"],
+        ["dave", CH, "test_deriv", "0", "3", rows[-1][-1]],
     ]
-    assert "dave" in done.stdout and "not a valid notebook" in done.stdout
-    assert "Graded 3 submission(s), 1 could not be graded" in done.stdout
+    assert rows[-1][-1].startswith("not graded:") and "not a valid notebook" in rows[-1][-1]
+    assert "Summary: 3 graded, 1 could not be graded" in done.stdout
 
 
 @pytest.mark.notebook
@@ -96,3 +96,16 @@ def test_feedback_for_every_student_explains_without_hidden_code(graded: tuple[P
 def test_grade_rejects_a_missing_folder(tmp_path: Path) -> None:
     done = subprocess.run([DLFS, "grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "is not a folder" in done.stdout
+
+
+@pytest.mark.notebook
+def test_totals_and_gradebook(graded: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = graded
+    with (out / "totals.csv").open() as f:
+        totals = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert totals["alice"]["score"] == "3" and totals["bob"]["score"] == "0"
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        assert gb.find_submission(CH, "alice").score == 3
+        assert gb.find_submission(CH, "carol").score == 0

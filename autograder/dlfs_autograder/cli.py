@@ -28,11 +28,19 @@ def _parser() -> argparse.ArgumentParser:
                                    "print points per exercise and what to fix. Exit 0 on full marks, 1 otherwise.")
     p.add_argument("notebook", help="the notebook to check, e.g. chapters/02_derivatives/02_derivatives.ipynb")
 
-    p = sub.add_parser("grade", help="grade a class's submissions; write grades.csv and feedback",
-                       description="Grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb with nbgrader; "
-                                   "write OUT/grades.csv and OUT/feedback/<student>/<chapter>/.")
-    p.add_argument("submissions", type=Path, help="folder of submissions (nbgrader's submitted layout)")
-    p.add_argument("--out", type=Path, required=True, help="folder for grades.csv and feedback/")
+    p = sub.add_parser("grade", help="grade a class's submissions, sandboxed and in parallel",
+                       description="Grade a class: SUBMISSIONS is nbgrader's submitted layout "
+                                   "(<student>/<chapter>/<chapter>.ipynb), a flat folder of <student>.ipynb, or an "
+                                   "LMS zip download. Each submission runs in a sandboxed kernel; the checks run "
+                                   "outside it. Writes OUT/grades.csv, OUT/totals.csv, OUT/feedback/ and "
+                                   "OUT/gradebook.db. Exit 0 when the batch was processed.")
+    p.add_argument("submissions", type=Path, help="folder of submissions, or a .zip")
+    p.add_argument("--out", type=Path, required=True, help="folder for grades.csv, totals.csv, feedback/, gradebook.db")
+    p.add_argument("--chapter", default="", help="the chapter of flat or zipped notebooks (default: recognised)")
+    p.add_argument("--workers", type=int, default=0, help="parallel workers (default: one per core)")
+    p.add_argument("--force", action="store_true", help="re-grade everything, even unchanged submissions")
+    p.add_argument("--cell-seconds", type=float, default=None, help="wall-clock limit per cell (default: jupyter_config.py)")
+    p.add_argument("--notebook-seconds", type=float, default=None, help="wall-clock limit per notebook (default: jupyter_config.py)")
     return parser
 
 
@@ -51,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         from dlfs_autograder.check import main as check_main
         return check_main(args.notebook)
     from dlfs_autograder.grade import grade
-    return grade(args.submissions, args.out)
+    limits = {k: v for k, v in (("cell_seconds", args.cell_seconds), ("notebook_seconds", args.notebook_seconds)) if v}
+    return grade(args.submissions, args.out, chapter=args.chapter, workers=args.workers, force=args.force, limits=limits)
 
 
 if __name__ == "__main__":

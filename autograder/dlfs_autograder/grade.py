@@ -1,190 +1,291 @@
-"""``dlfs grade``: grade a class's submissions with nbgrader, write grades.csv and feedback.
+"""``dlfs grade``: grade a class, sandboxed, in parallel, with verdicts the submissions cannot touch.
 
-Input: nbgrader's submitted layout, ``SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb``.
-Output: ``OUT/grades.csv`` (one row per student x graded test cell, columns
-``student_id,assignment,exercise,score,max_score``) and
-``OUT/feedback/<student>/<chapter>/<chapter>.html``.
+Input (see :mod:`.intake`): nbgrader's submitted layout, a flat folder of
+``<student>.ipynb``, or an LMS zip download. Output in ``OUT``:
 
-nbgrader works in its own course folder under ``OUT/.nbgrader``: the chapter
-sources are copied there, released into its gradebook, and each submission is
-autograded and given feedback. A submission that cannot be graded still gets
-its rows, with score 0, and the reason is printed.
+- ``grades.csv``: one row per student x graded test cell,
+  ``student_id,assignment,exercise,score,max_score,status``;
+- ``totals.csv``: one row per student x chapter, ``student_id,assignment,score,max_score,status``;
+- ``feedback/<student>/<chapter>/<chapter>.html``: what ran, each check's message, no hidden test code;
+- ``gradebook.db``: an nbgrader gradebook with every score (for ``nbgrader export`` or the formgrader);
+- ``.journal/``: one record per graded submission, written as soon as it is graded. The CSVs
+  are rewritten after every submission, so an interrupted run loses nothing, and a re-run
+  reuses every record whose notebook and chapter have not changed (``--force`` re-grades all).
+
+Each submission is graded by :func:`.trusted.grade` in a worker process of its own.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import html
+import json
 import os
-import re
 import shutil
+import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbconvert import HTMLExporter
+from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from dlfs_autograder.cells import NotebookError, TestCell, read_notebook, test_cells
-from dlfs_autograder.course import chapters, course_env, course_root, load_config, source_notebook
+from dlfs_autograder.course import chapters as course_chapters
+from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
+from dlfs_autograder.intake import Found, discover, recognise
+from dlfs_autograder.sandbox import Limits, bwrap_path, isolation_report
+from dlfs_autograder.trusted import Chapter, Outcome, grade as grade_one
 
-COLUMNS = ["student_id", "assignment", "exercise", "score", "max_score"]
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+COLUMNS = ["student_id", "assignment", "exercise", "score", "max_score", "status"]
+TOTAL_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
 
 
 @dataclass
-class Submission:
+class Record:
+    """One graded submission, as kept in the journal."""
+
     student: str
     chapter: str
-    path: Path
-    status: str = "graded"
+    notebook_sha256: str
+    chapter_sha256: str
     scores: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    status: str = ""
+    seconds: float = 0.0
 
 
-def discover(folder: Path, known: list[str]) -> tuple[list[Submission], list[str]]:
-    """Find ``<student>/<chapter>/<chapter>.ipynb`` submissions; also return what was skipped and why."""
-    found: list[Submission] = []
-    skipped: list[str] = []
-    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-        student = student_dir.name
-        if not STUDENT_ID.match(student):
-            skipped.append(f"{student_dir}: {student!r} is not a usable student id")
-            continue
-        for chapter_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            chapter = chapter_dir.name
-            if chapter not in known:
-                skipped.append(f"{chapter_dir}: no chapter named {chapter!r}")
-                continue
-            nb = chapter_dir / f"{chapter}.ipynb"
-            if not nb.is_file():
-                candidates = sorted(chapter_dir.glob("*.ipynb"))
-                if len(candidates) != 1:
-                    skipped.append(f"{chapter_dir}: expected {chapter}.ipynb")
-                    continue
-                nb = candidates[0]
-            found.append(Submission(student, chapter, nb))
-    return found, skipped
+def limits_from_config(config: Config) -> Limits:
+    """``c.DlfsGrade.*`` from jupyter_config.py, over the defaults of :class:`Limits`."""
+    section = config.get("DlfsGrade", {})
+    fields = {k: section[k] for k in Limits.__dataclass_fields__ if k in section}
+    return Limits(**fields)
 
 
-def _nbgrader_config(base: Config, work: Path) -> Config:
-    cfg = Config(base)
-    cfg.CourseDirectory.root = str(work)
-    cfg.CourseDirectory.source_directory = "source"
-    cfg.CourseDirectory.release_directory = "release"
-    cfg.CourseDirectory.submitted_directory = "submitted"
-    cfg.CourseDirectory.autograded_directory = "autograded"
-    cfg.CourseDirectory.feedback_directory = "feedback"
-    cfg.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
-    return cfg
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in (text or "").strip().splitlines() if ln.strip()]
-    return lines[-1].strip() if lines else "unknown error"
-
-
-def _unreadable_feedback(out: Path, sub: Submission) -> None:
-    """A one-page feedback file for a submission nbgrader could not grade, saying why."""
-    dest = out / "feedback" / sub.student / sub.chapter
-    dest.mkdir(parents=True, exist_ok=True)
-    reason = html.escape(sub.status.removeprefix("not graded: "))
-    (dest / f"{sub.chapter}.html").write_text(
-        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{sub.chapter}: feedback</title></head>"
-        f"<body><h1>{sub.chapter}: not graded</h1><p>Your submission could not be graded, so every "
-        f"exercise scores 0.</p><p>Reason: {reason}</p><p>Open it in JupyterLab, check that it runs "
-        f"top to bottom, and submit it again.</p></body></html>\n",
-        encoding="utf-8",
-    )
-
-
-def _grade_one(api: NbGraderAPI, sub: Submission, work: Path, db_url: str, tests: list[TestCell], out: Path) -> None:
+def _sha256(path: Path) -> str:
     try:
-        read_notebook(sub.path)
-    except NotebookError as exc:
-        sub.status = f"not graded: {exc}"
-        return
-    target = work / "submitted" / sub.student / sub.chapter
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(sub.path, target / f"{sub.chapter}.ipynb")
-    result = api.autograde(sub.chapter, sub.student)
-    if not result.get("success"):
-        sub.status = f"not graded: nbgrader autograde failed: {_last_line(result.get('error') or result.get('log', ''))}"
-        return
-    with Gradebook(db_url) as gb:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _feedback_page(chapter: Chapter, outcome: Outcome, student: str) -> str:
+    """The feedback HTML: a summary table, then the notebook as it ran (test cells without hidden code)."""
+    rows = "".join(
+        f"<tr><td><code>{html.escape(gid)}</code></td><td>{outcome.scores.get(gid, 0):g} / {chapter.points[gid]:g}</td>"
+        f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(outcome.messages.get(gid) or 'passed')}</pre></td></tr>"
+        for gid in chapter.tests
+    )
+    total = sum(outcome.scores.values())
+    possible = sum(chapter.points.values())
+    summary = (
+        f"<h1>{html.escape(chapter.name)}: feedback for {html.escape(student)}</h1>"
+        f"<p>Score: <b>{total:g} / {possible:g}</b>. Status: {html.escape(outcome.status)}.</p>"
+        f"<table border='1' cellpadding='4'><tr><th>check</th><th>points</th><th>result</th></tr>{rows}</table>"
+    )
+    if outcome.executed is None:
+        return f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(chapter.name)}</title></head><body>{summary}</body></html>\n"
+    body, _ = HTMLExporter(template_name="classic").from_notebook_node(outcome.executed)
+    return body.replace("<body>", f"<body><div style='margin:1em'>{summary}</div>", 1)
+
+
+def _job(student: str, chapter_path: str, notebook: str, scratch: str, root: str, limits: Limits,
+         hidden: list[str], feedback: str) -> dict[str, object]:
+    """Worker process: grade one submission, write its feedback page, return the verdict."""
+    chapter = Chapter.load(Path(chapter_path))
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=f"{student}-") as work:
+        outcome = grade_one(Path(notebook), chapter, Path(work), Path(root), limits, [Path(h) for h in hidden])
+    page = Path(feedback)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.write_text(_feedback_page(chapter, outcome, student), encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 -- a page that cannot be drawn must not lose the grade
+        page.write_text(f"<html><body><p>Feedback could not be drawn: {html.escape(str(exc))}</p></body></html>")
+    return {"scores": outcome.scores, "messages": outcome.messages, "status": outcome.status, "seconds": outcome.seconds}
+
+
+class Grader:
+    """One grading run into ``out``."""
+
+    def __init__(self, out: Path, root: Path, workers: int, force: bool) -> None:
+        self.out, self.root, self.workers, self.force = out, root, workers, force
+        self.journal = out / ".journal"
+        self.journal.mkdir(parents=True, exist_ok=True)
+        self.records: dict[tuple[str, str], Record] = {}
+        self.chapters: dict[str, Chapter] = {}
+        self.config = load_config(root)
+        self.limits = limits_from_config(self.config)
+        self.gradebook_url = f"sqlite:///{out / 'gradebook.db'}"
+
+    # ---------------------------------------------------------------- journal and outputs
+    def _journal_path(self, student: str, chapter: str) -> Path:
+        return self.journal / f"{student}__{chapter}.json"
+
+    def reuse(self, found: Found, sha: str) -> Record | None:
+        path = self._journal_path(found.student, found.chapter)
+        if self.force or not path.is_file():
+            return None
         try:
-            nb = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
-        except MissingEntry:
-            sub.status = "not graded: nbgrader recorded no grades"
-            return
-        grades = {g.name: float(g.score or 0.0) for g in nb.grades}
-    sub.scores = {t.grade_id: grades.get(t.grade_id, 0.0) for t in tests}
-    feedback = api.generate_feedback(sub.chapter, sub.student)
-    page = work / "feedback" / sub.student / sub.chapter / f"{sub.chapter}.html"
-    if feedback.get("success") and page.is_file():
-        dest = out / "feedback" / sub.student / sub.chapter
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(page, dest / page.name)
-    else:
-        sub.status = "graded (feedback could not be generated)"
+            record = Record(**json.loads(path.read_text()))
+        except (ValueError, TypeError):
+            return None
+        same = record.notebook_sha256 == sha and record.chapter_sha256 == self.chapters[found.chapter].digest()
+        return record if same else None
+
+    def record(self, record: Record) -> None:
+        self.records[(record.student, record.chapter)] = record
+        _atomic_write(self._journal_path(record.student, record.chapter), json.dumps(asdict(record), indent=1))
+        self._write_gradebook(record)
+        self.write_csvs()
+
+    def write_csvs(self) -> None:
+        ordered = sorted(self.records.values(), key=lambda r: (r.student, r.chapter))
+        lines, totals = [COLUMNS], [TOTAL_COLUMNS]
+        for r in ordered:
+            chapter = self.chapters[r.chapter]
+            for gid in chapter.tests:
+                lines.append([r.student, r.chapter, gid, f"{r.scores.get(gid, 0.0):g}", f"{chapter.points[gid]:g}", r.status])
+            totals.append([r.student, r.chapter, f"{sum(r.scores.values()):g}", f"{sum(chapter.points.values()):g}", r.status])
+        for name, rows in (("grades.csv", lines), ("totals.csv", totals)):
+            buf = _CsvText()
+            csv.writer(buf, lineterminator="\n").writerows(rows)
+            _atomic_write(self.out / name, buf.text)
+
+    # ---------------------------------------------------------------- nbgrader gradebook
+    def prepare_gradebook(self) -> None:
+        """Register each chapter's notebook and grade cells in OUT/gradebook.db (nbgrader's own schema)."""
+        work = self.out / ".nbgrader"
+        shutil.rmtree(work, ignore_errors=True)
+        for name, chapter in self.chapters.items():
+            (work / "source" / name).mkdir(parents=True)
+            shutil.copyfile(source_notebook(name, self.root), work / "source" / name / f"{name}.ipynb")
+        cfg = Config(self.config)
+        cfg.CourseDirectory.root = str(work)
+        cfg.CourseDirectory.source_directory = "source"
+        cfg.CourseDirectory.release_directory = "release"
+        cfg.CourseDirectory.db_url = self.gradebook_url
+        os.environ.update(course_env(self.root))
+        api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        for name in self.chapters:
+            result = api.generate_assignment(name)
+            if not result.get("success"):
+                raise RuntimeError(f"nbgrader could not register {name}: {result.get('error', '')[-500:]}")
+
+    def _write_gradebook(self, record: Record) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            with Gradebook(self.gradebook_url) as gb:
+                gb.update_or_create_student(record.student)
+                gb.update_or_create_submission(record.chapter, record.student)
+                for gid, score in record.scores.items():
+                    gb.find_grade(gid, record.chapter, record.chapter, record.student).auto_score = score
+                gb.db.commit()
+
+    # ---------------------------------------------------------------- the run
+    def run(self, found: list[Found], hidden: list[Path]) -> None:
+        todo: list[tuple[Found, str]] = []
+        for item in found:
+            sha = _sha256(item.path)
+            reused = self.reuse(item, sha)
+            if reused:
+                self.record(reused)
+                print(f"  {item.student} {item.chapter}: unchanged, kept {sum(reused.scores.values()):g} ({reused.status})")
+            else:
+                todo.append((item, sha))
+        scratch = Path(tempfile.mkdtemp(prefix="dlfs-grade-"))
+        try:
+            with ProcessPoolExecutor(max_workers=max(1, min(self.workers, len(todo) or 1))) as pool:
+                futures: dict[Future[dict[str, object]], tuple[Found, str]] = {}
+                for item, sha in todo:
+                    feedback = self.out / "feedback" / item.student / item.chapter / f"{item.chapter}.html"
+                    fut = pool.submit(_job, item.student, str(source_notebook(item.chapter, self.root)), str(item.path),
+                                      str(scratch), str(self.root), self.limits, [str(h) for h in hidden], str(feedback))
+                    futures[fut] = (item, sha)
+                for n, fut in enumerate(as_completed(futures), 1):
+                    item, sha = futures[fut]
+                    chapter = self.chapters[item.chapter]
+                    try:
+                        verdict = fut.result()
+                        record = Record(item.student, item.chapter, sha, chapter.digest(),
+                                        {k: float(v) for k, v in verdict["scores"].items()},  # type: ignore[union-attr]
+                                        dict(verdict["messages"]), str(verdict["status"]), float(verdict["seconds"]))  # type: ignore[arg-type]
+                    except Exception as exc:  # noqa: BLE001 -- a crashed worker still gives rows
+                        record = Record(item.student, item.chapter, sha, chapter.digest(),
+                                        {g: 0.0 for g in chapter.tests}, {}, f"not graded: the grader failed on it ({exc})")
+                    self.record(record)
+                    total = sum(record.scores.values())
+                    print(f"[{n}/{len(todo)}] {item.student} {item.chapter}: {total:g}/{sum(chapter.points.values()):g} "
+                          f"({record.status})", flush=True)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def write_csv(path: Path, subs: list[Submission], tests: dict[str, list[TestCell]]) -> None:
-    """Write grades.csv: a row per submission x test cell, score 0 where nothing was graded."""
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for sub in sorted(subs, key=lambda s: (s.student, s.chapter)):
-            for t in tests[sub.chapter]:
-                writer.writerow([sub.student, sub.chapter, t.grade_id, f"{sub.scores.get(t.grade_id, 0.0):g}", f"{t.points:g}"])
+class _CsvText:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
 
 
-def grade(submissions: Path, out: Path) -> int:
-    """Grade every submission under ``submissions`` into ``out``. 0 when the batch was processed."""
-    if not submissions.is_dir():
-        print(f"dlfs grade: {submissions} is not a folder of submissions.")
-        return 2
+def grade(submissions: Path, out: Path, chapter: str = "", workers: int = 0, force: bool = False,
+          limits: dict[str, float] | None = None) -> int:
+    """Grade everything under ``submissions`` into ``out``. 0 when the batch was processed."""
     start = time.perf_counter()
+    if not submissions.exists():
+        print(f"dlfs grade: {submissions} is not a folder of submissions (or a zip file).")
+        return 2
     submissions, out = submissions.resolve(), out.resolve()
     root = course_root()
-    subs, skipped = discover(submissions, chapters(root))
+    known = course_chapters(root)
+    if chapter and chapter not in known:
+        print(f"dlfs grade: no chapter named {chapter!r} (known: {', '.join(known)}).")
+        return 2
+    print(isolation_report(), flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    found, skipped = discover(submissions, known, chapter, out / ".unpacked")
+    ids = {name: {str(g) for g in Chapter.load(source_notebook(name, root)).points} |
+           set(Chapter.load(source_notebook(name, root)).exercises) for name in known}
+    for item in found:
+        if not item.chapter:
+            item.chapter = recognise(item.path, ids)
+            if not item.chapter:
+                skipped.append(f"{item.path}: not recognisably a notebook of any chapter (use --chapter)")
+    found = [f for f in found if f.chapter]
     for reason in skipped:
         print(f"skipped {reason}")
-    out.mkdir(parents=True, exist_ok=True)
-    work = out / ".nbgrader"
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "source").mkdir(parents=True)
-    needed = sorted({s.chapter for s in subs})
-    tests: dict[str, list[TestCell]] = {}
-    for chapter in needed:
-        src = source_notebook(chapter, root)
-        shutil.copytree(src.parent, work / "source" / chapter, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        tests[chapter] = test_cells(read_notebook(src))
-    os.environ.update(course_env(root))
-    cfg = _nbgrader_config(load_config(root), work)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-    for chapter in needed:
-        result = api.generate_assignment(chapter)
-        if not result.get("success"):
-            print(f"dlfs grade: nbgrader could not prepare {chapter}: {_last_line(result.get('error', ''))}")
-            return 2
-    db_url = cfg.CourseDirectory.db_url
-    for i, sub in enumerate(subs, 1):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SAWarning)  # nbgrader's own ORM noise, not the instructor's concern
-            _grade_one(api, sub, work, db_url, tests[sub.chapter], out)
-        if sub.status.startswith("not graded"):
-            _unreadable_feedback(out, sub)
-        earned = sum(sub.scores.values())
-        possible = sum(t.points for t in tests[sub.chapter])
-        print(f"[{i}/{len(subs)}] {sub.student} {sub.chapter}: {earned:g}/{possible:g} ({sub.status})", flush=True)
-    write_csv(out / "grades.csv", subs, tests)
-    failed = sum(1 for s in subs if s.status.startswith("not graded"))
+    grader = Grader(out, root, workers or os.cpu_count() or 1, force)
+    if limits:
+        grader.limits = dataclasses.replace(grader.limits, **limits)
+    for name in sorted({f.chapter for f in found}):
+        grader.chapters[name] = Chapter.load(source_notebook(name, root))
+    try:
+        grader.prepare_gradebook()
+    except RuntimeError as exc:
+        print(f"dlfs grade: {exc}")
+        return 2
+    hidden = [submissions if submissions.is_dir() else submissions.parent, out]
+    grader.run(found, hidden)
+    grader.write_csvs()
+    records = list(grader.records.values())
+    failed = [r for r in records if r.status.startswith("not graded")]
     print(
-        f"Graded {len(subs) - failed} submission(s), {failed} could not be graded, "
-        f"in {time.perf_counter() - start:.1f} s. Grades: {out / 'grades.csv'}"
+        f"Summary: {len(records) - len(failed)} graded, {len(failed)} could not be graded, {len(skipped)} skipped, "
+        f"in {time.perf_counter() - start:.1f} s with {grader.workers} worker(s)"
+        f"{'' if bwrap_path() else ' -- NOT SANDBOXED'}. Grades: {out / 'grades.csv'}"
     )
     return 0

@@ -42,6 +42,10 @@ HINT_MATMUL_SHAPES = (
     "a matrix product's inner dimensions do not match: print the shapes; "
     "a missing .T, or the two factors in the wrong order?"
 )
+HINT_BROADCAST = (
+    "two arrays of incompatible shapes met in an element-wise operation: print the shapes; "
+    "an element-wise * where a matrix product @ belongs, or a missing .T?"
+)
 HINT_NOT_FINITE = "your result contains nan or inf: an overflow (e.g. np.exp of a large number) or a division by zero?"
 
 
@@ -263,6 +267,8 @@ def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, 
         message = f"{label}({shapes}) raised {type(exc).__name__}: {exc}"
         if isinstance(exc, ValueError) and ("matmul" in str(exc) or "not aligned" in str(exc)):
             message += f"\n  Hint: {HINT_MATMUL_SHAPES}"
+        elif isinstance(exc, ValueError) and "could not be broadcast" in str(exc):
+            message += f"\n  Hint: {HINT_BROADCAST}"
         raise CheckFailed(message) from exc
 
 
