@@ -9,7 +9,10 @@ in Jupyter, so end a notebook cell with the call (or pass the figure to
 
 - :func:`function_box` -- one function as a box: a wire in, a wire out.
 - :func:`chain_diagram` -- boxes in a row, the output wire of one feeding the next.
+- :func:`nudge_diagram` -- a chain of boxes with every wire's value before and after a nudge.
+- :func:`graph_diagram` -- the computational graph of ``s = σ(x + y)``: values forward, gradients backward.
 - :func:`plot_functions` -- several functions of ``x`` on one plot.
+- :func:`plot_composite_and_slope` -- a composite function, and its slope by the chain rule against a direct one.
 - :func:`axis_sums_diagram` -- a matrix with ``sum(axis=0)`` below and ``sum(axis=1)`` beside it.
 - :func:`broadcast_rows_diagram` -- ``X + b``: the row ``b`` added to every row of ``X``.
 
@@ -32,6 +35,13 @@ EDGE_COLOR = "#1f4e79"
 WIRE_COLOR = "#333333"
 VALUE_COLOR = "#c0392b"
 SLOPE_COLOR = "#2e7d32"
+NUDGE_COLOR = "#d35400"
+GRADIENT_COLOR = "#7d3c98"
+
+# The layout of chain_diagram (in its data units), shared with nudge_diagram.
+_CHAIN_BOX_W = 2.2
+_CHAIN_WIRE = 2.2
+_CHAIN_Y = 1.5
 
 
 class Diagram(Figure):
@@ -145,11 +155,11 @@ def chain_diagram(labels: Sequence[str], values: Sequence[float] | None = None,
     elif len(wire_labels) != n + 1:
         raise ValueError(f"wire_labels must have len(labels) + 1 = {n + 1} names; got {len(wire_labels)}")
 
-    box_w, wire = 2.2, 2.2
+    box_w, wire = _CHAIN_BOX_W, _CHAIN_WIRE
     bottom = -0.6 if local_slopes is not None else 0.4
     total_w = n * box_w + (n + 1) * wire
     fig, ax = _diagram_axes(min(0.8 * total_w, 14.0), (0.0, total_w), (bottom, 2.6))
-    y = 1.5
+    y = _CHAIN_Y
     for k in range(n + 1):
         x0 = k * (box_w + wire)
         start = x0 + (0.08 if k > 0 else 0.0)
@@ -261,4 +271,145 @@ def broadcast_rows_diagram(X: ndarray, b: ndarray, title: str | None = None) -> 
     ax.text(n_cols + gap + n_cols / 2, -0.3, "faded rows: NumPy reuses b\nfor every row (no copy made)",
             ha="center", va="top", fontsize=10, color="grey")
     ax.set_title(title or "Broadcasting: the row b is added to every row of X", fontsize=12)
+    return fig
+
+
+# ---------------------------------------------------------------- chapter 03: nudges, graphs, slopes
+
+
+def nudge_diagram(labels: Sequence[str], values: Sequence[float], nudged_values: Sequence[float],
+                  local_slopes: Sequence[float] | None = None, *,
+                  wire_labels: Sequence[str] | None = None, title: str | None = None) -> Figure:
+    """:func:`chain_diagram` with every wire's value before a nudge of the input and after it.
+
+    Under each wire: the value before (red, ``= 0.25``), the value after the input was
+    nudged (orange, ``→ 0.2601``) and how far the wire moved (``moved +0.0101``).
+
+    Args:
+        labels: the function names, in the order the input passes through them.
+        values: the ``len(labels) + 1`` wire values before the nudge: the input, then each box's output.
+        nudged_values: the same wires after the input was nudged (same length).
+        local_slopes: optional slope of each box at its input, as in :func:`chain_diagram`.
+        wire_labels: names of the wires; ``x, u1, u2, ..., y`` by default.
+        title: the figure title.
+
+    Returns:
+        The figure (axes turned off, a title on top).
+    """
+    if len(nudged_values) != len(values):
+        raise ValueError(f"nudged_values must have one number per wire, like values ({len(values)}); "
+                         f"got {len(nudged_values)}")
+    fig = chain_diagram(labels, values, local_slopes, wire_labels=wire_labels,
+                        title=title or "A nudge at the input travels down the chain: each wire before and after")
+    ax = fig.axes[0]
+    for k, (before, after) in enumerate(zip(values, nudged_values)):
+        mid = k * (_CHAIN_BOX_W + _CHAIN_WIRE) + _CHAIN_WIRE / 2
+        ax.text(mid, _CHAIN_Y - 0.47, f"→ {after:.5g}", ha="center", va="top", fontsize=11, color=NUDGE_COLOR,
+                fontweight="bold")
+        ax.text(mid, _CHAIN_Y - 0.74, f"moved {after - before:+.3g}", ha="center", va="top", fontsize=10,
+                color=NUDGE_COLOR)
+    return fig
+
+
+#: The wires of :func:`graph_diagram`, in the order their numbers are given.
+GRAPH_WIRES = ("x", "y", "a", "s")
+
+
+def graph_diagram(values: Mapping[str, float] | None = None, gradients: Mapping[str, float] | None = None, *,
+                  func_label: str = "σ", title: str | None = None) -> Figure:
+    """The computational graph of ``s = σ(x + y)``: two input wires into a ``+`` box, its output ``a`` into ``σ``.
+
+    Values flow forward (left to right) and are written in red under the wires.
+    Gradients flow backward (right to left): each is drawn in purple under its wire,
+    with an arrow pointing back, as ``∂s/∂x = ...``. With gradients, the local slopes
+    are written at the boxes too: ``+`` passes a gradient on unchanged to both inputs
+    (local slope 1), ``σ`` multiplies it by ``σ'(a)`` (shown as ``gradients["a"] / gradients["s"]``).
+
+    Args:
+        values: optional numbers on the wires, keys ``"x", "y", "a", "s"``.
+        gradients: optional ``∂s/∂(wire)`` for the keys ``"x", "y", "a", "s"`` (``∂s/∂s`` is 1).
+        func_label: the name of the function after the sum, written in its box.
+        title: the figure title.
+
+    Returns:
+        The figure (axes turned off, a title on top).
+    """
+    for name, numbers in (("values", values), ("gradients", gradients)):
+        if numbers is not None and set(GRAPH_WIRES) - set(numbers):
+            raise ValueError(f"{name} needs a number for each wire {GRAPH_WIRES}; "
+                             f"missing {sorted(set(GRAPH_WIRES) - set(numbers))}")
+    top, bottom = 4.0, (-1.25 if gradients is not None else 0.05)
+    fig, ax = _diagram_axes(9.6, (0.0, 12.0), (bottom, top))
+
+    plus_c, plus_w, plus_h = (3.6, 1.8), 1.8, 3.0
+    func_c, func_w = (8.2, 1.8), 2.2
+    mid_y = plus_c[1]
+    # (wire, start, end, name above it)
+    wires = [
+        ("x", (0.0, 3.0), (plus_c[0] - plus_w / 2 - 0.08, 3.0), "x"),
+        ("y", (0.0, 0.6), (plus_c[0] - plus_w / 2 - 0.08, 0.6), "y"),
+        ("a", (plus_c[0] + plus_w / 2 + 0.08, mid_y), (func_c[0] - func_w / 2 - 0.08, mid_y), "a = x + y"),
+        ("s", (func_c[0] + func_w / 2 + 0.08, mid_y), (12.0, mid_y), f"s = {func_label}(a)"),
+    ]
+    draw_box(ax, plus_c, "", width=plus_w, height=plus_h)
+    ax.text(*plus_c, "+", ha="center", va="center", fontsize=28, fontweight="bold", color=EDGE_COLOR)
+    draw_box(ax, func_c, func_label, width=func_w)
+    for key, start, end, name in wires:
+        draw_wire(ax, start, end, name, None if values is None else values[key])
+        if gradients is not None:
+            y = start[1]
+            ax.add_patch(FancyArrowPatch((end[0] - 0.3, y - 0.62), (start[0] + 0.3, y - 0.62), arrowstyle="-|>",
+                                         mutation_scale=13, linewidth=1.3, color=GRADIENT_COLOR))
+            ax.text((start[0] + end[0]) / 2, y - 0.72, f"∂s/∂{key} = {_fmt(gradients[key])}", ha="center",
+                    va="top", fontsize=12, color=GRADIENT_COLOR, fontweight="bold")
+    if gradients is not None:
+        ax.text(plus_c[0], plus_c[1] + plus_h / 2 + 0.12, "local slope 1 to x and to y", ha="center",
+                va="bottom", fontsize=11, color=SLOPE_COLOR)
+        if gradients["s"] != 0:
+            ax.text(func_c[0], func_c[1] - 0.95, f"local slope {func_label}'(a) = {_fmt(gradients['a'] / gradients['s'])}",
+                    ha="center", va="top", fontsize=11, color=SLOPE_COLOR)
+        ax.text(6.0, bottom + 0.12, "red: values, flowing forward →        purple: gradients ∂s/∂(wire), flowing backward ←",
+                ha="center", va="bottom", fontsize=10, color="dimgrey")
+    ax.set_title(title or f"The computational graph of s = {func_label}(x + y)", fontsize=12)
+    return fig
+
+
+def plot_composite_and_slope(x: ndarray, values: ndarray, chain_rule_slopes: ndarray, direct_slopes: ndarray, *,
+                             name: str = "f(x)", title: str | None = None) -> Figure:
+    """Two panels: a composite function (left); its slope by the chain rule over a direct numerical slope (right).
+
+    Args:
+        x: shape ``(n,)``, the inputs along the horizontal axis.
+        values: shape ``(n,)``, the composite function at ``x``.
+        chain_rule_slopes: shape ``(n,)``, the slope from the chain rule (drawn as dots).
+        direct_slopes: shape ``(n,)``, the slope of the composite measured directly
+            (e.g. ``deriv`` of the whole function; drawn as a wide grey line).
+        name: the composite's formula for the labels, e.g. ``"σ(x²)"``.
+        title: a title over both panels.
+
+    Returns:
+        The figure; the right panel's title gives the largest difference between the two slopes.
+    """
+    arrays = {"values": values, "chain_rule_slopes": chain_rule_slopes, "direct_slopes": direct_slopes}
+    for label, arr in arrays.items():
+        if np.shape(arr) != np.shape(x):
+            raise ValueError(f"{label} must have the shape of x, {np.shape(x)}; got {np.shape(arr)}")
+    fig = Diagram(figsize=(10.0, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.plot(x, values, linewidth=2.2)
+    left.set_title(f"The composite {name}")
+    left.set_xlabel("input x")
+    left.set_ylabel(f"output {name}")
+    right.plot(x, direct_slopes, color="black", linewidth=5, alpha=0.25, label="direct: deriv of the whole function")
+    right.plot(x, chain_rule_slopes, ".", color=VALUE_COLOR, markersize=5, label="chain rule: product of local slopes")
+    gap = float(np.max(np.abs(np.asarray(chain_rule_slopes) - np.asarray(direct_slopes))))
+    right.set_title(f"Its slope: largest difference {gap:.1e}")
+    right.set_xlabel("input x")
+    right.set_ylabel(f"slope d/dx {name}")
+    right.legend(loc="best", fontsize="small")
+    for ax in (left, right):
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
     return fig

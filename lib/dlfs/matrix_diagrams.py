@@ -1,0 +1,380 @@
+"""Whiteboard pictures for chapter 04: batches, dot products, matrix products and their gradients.
+
+Conventions as in :mod:`dlfs.matmul`: ``X`` is a batch, shape ``(n, k)`` (one
+observation per row, one feature per column); ``W`` is a weight matrix, shape
+``(k, m)``; ``N = X @ W`` has shape ``(n, m)``.
+
+Every public function returns a :class:`dlfs.diagrams.Diagram` (a matplotlib
+``Figure`` that Jupyter shows as a PNG), with a title; end a notebook cell with
+the call to show it.
+
+- :func:`observations_diagram` -- a batch as a table: rows are observations, columns features.
+- :func:`dot_product_diagram` -- one observation's features, weighted and added into one new feature.
+- :func:`matmul_diagram` -- ``X @ W = N``, with one row-times-column dot product highlighted.
+- :func:`batch_graph_diagram` -- the graph ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L``
+  with the shapes going forward and the gradients coming back.
+- :func:`jacobian_blocks_diagram` -- the gradient of every element of ``N`` (or ``σ(N)``) with
+  respect to ``X``: one ``X``-shaped block each, and their sum, the gradient of ``L``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
+from numpy import ndarray
+
+from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, SLOPE_COLOR, VALUE_COLOR, WIRE_COLOR, Diagram, draw_box
+
+#: Colours: the highlighted row, column and element of a product; faded (zero) cells; gradients.
+ROW_COLOR = "#fbe3c4"
+RESULT_COLOR = "#f6b98a"
+ZERO_COLOR = "#f2f2f2"
+GRAD_COLOR = VALUE_COLOR
+
+Dim = int | str  # a dimension: a number, or a letter such as "n"
+
+
+def _fmt(value: float) -> str:
+    """A number short enough for a cell: ``3``, ``-0.5``, ``0.905``."""
+    return f"{value:.3g}"
+
+
+def _signed(value: float) -> str:
+    """A factor in a sum, negative ones in brackets: ``0.5``, ``(-1.2)``."""
+    return f"({_fmt(value)})" if value < 0 else _fmt(value)
+
+
+def _shape(*dims: Dim) -> str:
+    """``(n, k)`` or ``(1, 4)``."""
+    return "(" + ", ".join(str(d) for d in dims) + ")"
+
+
+def _canvas(xlim: tuple[float, float], ylim: tuple[float, float], inch_per_unit: float = 0.55) -> tuple[Diagram, Axes]:
+    """A figure with one frameless, equal-aspect axes spanning ``xlim`` x ``ylim`` in data units."""
+    width = inch_per_unit * (xlim[1] - xlim[0])
+    height = inch_per_unit * (ylim[1] - ylim[0]) + 0.5  # room for the title
+    fig = Diagram(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _cells(ax: Axes, values: ndarray, left: float, top: float, colors: ndarray | str = BOX_COLOR,
+           fontsize: float = 11, cell: float = 1.0, faded: ndarray | None = None) -> None:
+    """Draw a 2-D array as cells with their numbers, row 0 on top, its top-left corner at ``(left, top)``.
+
+    ``colors`` is one colour or an array of colours of ``values``'s shape; where ``faded`` is true the
+    number is drawn in grey.
+    """
+    for (i, j), v in np.ndenumerate(values):
+        color = colors if isinstance(colors, str) else colors[i, j]
+        ax.add_patch(Rectangle((left + j * cell, top - (i + 1) * cell), cell, cell,
+                               facecolor=color, edgecolor=EDGE_COLOR, linewidth=1.1))
+        grey = faded is not None and bool(faded[i, j])
+        ax.text(left + (j + 0.5) * cell, top - (i + 0.5) * cell, _fmt(float(v)), ha="center", va="center",
+                fontsize=fontsize, color="#9a9a9a" if grey else "black")
+
+
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], color: str = WIRE_COLOR,
+           width: float = 1.8, scale: float = 18) -> None:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=scale, linewidth=width, color=color))
+
+
+def _check_2d(X: ndarray, W: ndarray) -> None:
+    if X.ndim != 2 or W.ndim != 2 or X.shape[1] != W.shape[0]:
+        raise ValueError(f"expected X (n, k) and W (k, m) with matching k; got X {X.shape} and W {W.shape}")
+
+
+def observations_diagram(X: ndarray, feature_names: Sequence[str] | None = None, title: str | None = None) -> Diagram:
+    """A batch ``X`` of shape ``(n, k)`` as a table: one observation per row, one feature per column.
+
+    Args:
+        X: the batch, shape ``(n, k)``.
+        feature_names: ``k`` column headings; ``feature 0``, ``feature 1``, ... by default.
+        title: the figure title.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"observations_diagram draws a 2-D batch (n, k); got shape {X.shape}")
+    n, k = X.shape
+    names = list(feature_names) if feature_names is not None else [f"feature {j}" for j in range(k)]
+    if len(names) != k:
+        raise ValueError(f"X has {k} features (columns) but {len(names)} feature names were given")
+    cell_w = 1.8
+    fig, ax = _canvas((-3.6, k * cell_w + 0.4), (-1.5, n + 1.3), inch_per_unit=0.6)
+    for (i, j), v in np.ndenumerate(X):
+        ax.add_patch(Rectangle((j * cell_w, n - i - 1), cell_w, 1.0, facecolor=ROW_COLOR if i == 0 else BOX_COLOR,
+                               edgecolor=EDGE_COLOR, linewidth=1.1))
+        ax.text((j + 0.5) * cell_w, n - i - 0.5, _fmt(float(v)), ha="center", va="center", fontsize=12)
+    for j, name in enumerate(names):
+        ax.text((j + 0.5) * cell_w, n + 0.15, name, ha="center", va="bottom", fontsize=11, color=SLOPE_COLOR)
+    for i in range(n):
+        ax.text(-0.2, n - i - 0.5, f"observation {i}", ha="right", va="center", fontsize=11, color=EDGE_COLOR)
+    ax.text(k * cell_w / 2, -0.3, f"X, shape {X.shape}: {n} rows (observations) × {k} columns (features)\n"
+            "the shaded row is one observation, X[0], with shape " + str(X[0].shape),
+            ha="center", va="top", fontsize=11)
+    ax.set_title(title or "A batch: each row is one observation, each column one feature", fontsize=12)
+    return fig
+
+
+def dot_product_diagram(x: ndarray, w: ndarray, title: str | None = None) -> Diagram:
+    """One observation ``x`` (k features) and weights ``w`` (k numbers) make one new feature ``x · w``.
+
+    Each feature travels along a wire, is multiplied by its weight, and a Σ node adds the products.
+
+    Args:
+        x: the features, any shape with ``k`` elements (``(k,)`` or ``(1, k)``).
+        w: the weights, ``k`` elements (``(k,)`` or ``(k, 1)``).
+        title: the figure title.
+    """
+    x, w = np.ravel(x).astype(float), np.ravel(w).astype(float)
+    if x.size != w.size:
+        raise ValueError(f"x and w need the same number of elements; got {x.size} and {w.size}")
+    k = x.size
+    height = max(1.3 * k, 3.0)
+    fig, ax = _canvas((-1.2, 12.8), (-1.9, height + 0.6))
+    ys = np.linspace(height - 0.65, 0.65, k) if k > 1 else np.array([height / 2])
+    sx, sy = 7.0, height / 2
+    for j, (xj, wj, y) in enumerate(zip(x, w, ys)):
+        ax.add_patch(Circle((0.6, y), 0.5, facecolor=BOX_COLOR, edgecolor=EDGE_COLOR, linewidth=1.5))
+        ax.text(0.6, y, _fmt(xj), ha="center", va="center", fontsize=11)
+        ax.text(-0.1, y, f"x[{j}]", ha="right", va="center", fontsize=11, color=EDGE_COLOR)
+        direction = np.array([sx - 0.6, sy - y])
+        direction /= np.linalg.norm(direction)
+        start = np.array([0.6, y]) + 0.55 * direction
+        end = np.array([sx, sy]) - 0.65 * direction
+        _arrow(ax, tuple(start), tuple(end), width=1.4, scale=14)
+        label = start + 0.42 * (end - start)
+        ax.text(label[0], label[1], f"× w[{j}] = {_fmt(wj)}", ha="center", va="center", fontsize=10,
+                color=SLOPE_COLOR, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+    ax.add_patch(Circle((sx, sy), 0.6, facecolor="#d7ecd9", edgecolor=SLOPE_COLOR, linewidth=2))
+    ax.text(sx, sy, "Σ", ha="center", va="center", fontsize=20, color=SLOPE_COLOR)
+    value = float(x @ w)
+    _arrow(ax, (sx + 0.65, sy), (sx + 3.0, sy))
+    ax.text(sx + 1.8, sy + 0.2, "new feature", ha="center", va="bottom", fontsize=11)
+    ax.text(sx + 3.15, sy, _fmt(value), ha="left", va="center", fontsize=13, color=VALUE_COLOR, fontweight="bold")
+    terms = " + ".join(f"{_signed(a)}·{_signed(b)}" for a, b in zip(x, w))
+    ax.text(5.8, -0.5, f"x · w = {terms} = {_fmt(value)}", ha="center", va="top", fontsize=11, color=VALUE_COLOR)
+    ax.set_title(title or "A dot product: weight each feature, add them up, get one new feature", fontsize=12)
+    return fig
+
+
+def matmul_diagram(X: ndarray, W: ndarray, row: int = 0, col: int = 0, title: str | None = None) -> Diagram:
+    """``X @ W = N`` as three grids, with row ``row`` of ``X`` times column ``col`` of ``W`` making ``N[row, col]``.
+
+    Args:
+        X: the batch, shape ``(n, k)``: rows are observations, columns features.
+        W: the weights, shape ``(k, m)``: column ``b`` holds the weights of output ``b``.
+        row, col: the highlighted element of ``N``.
+        title: the figure title.
+    """
+    _check_2d(X, W)
+    (n, k), m = X.shape, W.shape[1]
+    if not (0 <= row < n and 0 <= col < m):
+        raise ValueError(f"row must be in 0..{n - 1} and col in 0..{m - 1}; got row={row}, col={col}")
+    N = X @ W
+    gap = 2.2
+    x_left, w_left = 0.0, k + gap
+    n_left = w_left + m + gap
+    right = n_left + m
+    top = max(n, k) / 2
+    x_top, w_top, n_top = n / 2, k / 2, n / 2
+    terms = " + ".join(f"{_signed(X[row, j])}·{_signed(W[j, col])}" for j in range(k))
+    sentence = f"N[{row}, {col}] = row {row} of X · column {col} of W = {terms} = {_fmt(float(N[row, col]))}"
+    half = max(right / 2 + 1.6, 0.105 * len(sentence))  # wide enough for the sentence under the grids
+    xlim = (right / 2 - half, right / 2 + half)
+    fig, ax = _canvas(xlim, (-top - 2.4, top + 1.2), inch_per_unit=0.62)
+
+    x_colors = np.full(X.shape, BOX_COLOR, dtype=object)
+    x_colors[row, :] = ROW_COLOR
+    w_colors = np.full(W.shape, BOX_COLOR, dtype=object)
+    w_colors[:, col] = ROW_COLOR
+    n_colors = np.full(N.shape, "#d7ecd9", dtype=object)
+    n_colors[row, col] = RESULT_COLOR
+    _cells(ax, X, x_left, x_top, x_colors)
+    _cells(ax, W, w_left, w_top, w_colors)
+    _cells(ax, N, n_left, n_top, n_colors)
+    ax.add_patch(Rectangle((x_left, x_top - row - 1), k, 1, fill=False, edgecolor=VALUE_COLOR, linewidth=2.5))
+    ax.add_patch(Rectangle((w_left + col, w_top - k), 1, k, fill=False, edgecolor=VALUE_COLOR, linewidth=2.5))
+    ax.add_patch(Rectangle((n_left + col, n_top - row - 1), 1, 1, fill=False, edgecolor=VALUE_COLOR, linewidth=2.5))
+    ax.text(w_left - gap / 2 - 0.15, 0, "@", ha="center", va="center", fontsize=22)
+    ax.text(n_left - gap / 2, 0, "=", ha="center", va="center", fontsize=22)
+
+    # What the rows and columns mean.
+    ax.text(x_left - 0.3, 0, "rows: observations", rotation=90, ha="right", va="center", fontsize=10, color=EDGE_COLOR)
+    ax.text(x_left + k / 2, x_top + 0.15, "columns: features", ha="center", va="bottom", fontsize=10, color=EDGE_COLOR)
+    ax.text(w_left + m / 2, w_top + 0.15, "columns: outputs", ha="center", va="bottom", fontsize=10, color=EDGE_COLOR)
+    ax.text(n_left + m / 2, n_top + 0.15, "new features", ha="center", va="bottom", fontsize=10, color=EDGE_COLOR)
+    ax.text(w_left - 0.3, 0, "rows: features", rotation=90, ha="right", va="center", fontsize=10, color=EDGE_COLOR)
+    for left, t, caption in ((x_left, x_top, f"X {X.shape}"), (w_left, w_top, f"W {W.shape}"),
+                             (n_left, n_top, f"N = X @ W {N.shape}")):
+        width = k if left == x_left else m
+        ax.text(left + width / 2, -top - 0.25, caption, ha="center", va="top", fontsize=11)
+
+    ax.text(right / 2, -top - 0.95, sentence, ha="center", va="top", fontsize=11, color=VALUE_COLOR)
+    ax.text(right / 2, -top - 1.6, f"shapes: {_shape(n, k)} @ {_shape(k, m)} -> {_shape(n, m)}: "
+            "the inner sizes must match, the outer ones are kept", ha="center", va="top", fontsize=10, color="dimgrey")
+    ax.set_title(title or f"Matrix multiplication: every element of N is one dot product "
+                 f"(highlighted: N[{row}, {col}])", fontsize=12)
+    return fig
+
+
+def _grad_lines(ax: Axes, x: float, y: float, lines: Sequence[str], ha: str = "center") -> None:
+    ax.text(x, y, "\n".join(lines), ha=ha, va="top", fontsize=10.5, color=GRAD_COLOR, linespacing=1.35)
+
+
+def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool = True, total: bool = True,
+                        gradients: bool = True, title: str | None = None) -> Diagram:
+    """The computational graph ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L``, shapes forward, gradients back.
+
+    Above each wire: what it carries and its shape. Below it (red, with an arrow pointing back):
+    the gradient of the output with respect to it, which always has the same shape.
+
+    Args:
+        n, k, m: the sizes to write in the shapes: numbers or letters.
+        sigma: include the element-wise function σ after the product.
+        total: include the final ``sum`` that makes the scalar ``L``.
+        gradients: write the gradients under the wires. Needs a scalar output: ``total=True``,
+            or ``n = m = 1`` (one observation, one output).
+        title: the figure title.
+
+    Raises:
+        ValueError: if gradients are asked for but the output is not a scalar.
+    """
+    scalar_out = total or (n == 1 and m == 1)
+    if gradients and not scalar_out:
+        raise ValueError("a gradient needs a scalar output: pass total=True, or n=1 and m=1 (one number out)")
+    out = "L" if total else ("S" if sigma else "N")
+    d = f"d{out}/d"
+    box_w, wire = 1.6, 3.6
+    stages = ["×"] + (["σ"] if sigma else []) + (["sum"] if total else [])
+    wire_names = ["N"] + (["S"] if sigma else []) + (["L"] if total else [])
+    y = 2.0
+    x0 = 0.0
+    right = x0 + wire + len(stages) * (box_w + wire)
+    fig, ax = _canvas((-0.6, right + 0.6), (-2.6, 3.4), inch_per_unit=0.6)
+
+    def grad_of(name: str) -> str:
+        """What ``d<out>/d<name>`` equals, in the simplest words."""
+        if name == out:
+            return "1"
+        if name == "S":
+            return "ones"
+        if name == "N":
+            return "σ'(N)" if sigma else "ones"
+        return ""
+
+    def wire_text(x_mid: float, name: str, shape: str, forward: str) -> None:
+        ax.text(x_mid, y + 0.25, f"{forward}\n{shape}", ha="center", va="bottom", fontsize=11, linespacing=1.3)
+        if gradients:
+            _arrow(ax, (x_mid + 1.0, y - 0.35), (x_mid - 1.0, y - 0.35), color=GRAD_COLOR, width=1.3, scale=12)
+            g = grad_of(name)
+            if name == out:
+                lines = [f"{d}{name} = 1"]
+            elif name == "S":
+                lines = [f"{d}S {shape}", f"= ones({shape})"]
+            elif sigma and total:  # N, with σ and the sum after it
+                lines = [f"{d}N {shape}", "= dL/dS * σ'(N)", f"= {g}"]
+            else:  # N
+                lines = [f"{d}N {shape}", f"= {g}"]
+            _grad_lines(ax, x_mid, y - 0.6, lines)
+
+    # X comes in from the left.
+    box_x = x0 + wire + box_w / 2
+    _arrow(ax, (x0, y), (box_x - box_w / 2 - 0.08, y))
+    ax.text(x0 + wire / 2, y + 0.25, f"X: {'one observation' if n == 1 else 'batch'}\n{_shape(n, k)}", ha="center", va="bottom", fontsize=11, linespacing=1.3)
+    if gradients:
+        _arrow(ax, (x0 + wire / 2 + 1.0, y - 0.35), (x0 + wire / 2 - 1.0, y - 0.35), color=GRAD_COLOR, width=1.3, scale=12)
+        simple = {"1": "W.T", "ones": "ones @ W.T", "σ'(N)": "σ'(N) @ W.T"}[grad_of("N")]
+        _grad_lines(ax, x0 + wire / 2, y - 0.6, [f"{d}X {_shape(n, k)}", f"= {d}N @ W.T", f"= {simple}"])
+    # W comes in from below.
+    _arrow(ax, (box_x, y - 3.3), (box_x, y - 0.78))
+    ax.text(box_x - 0.2, y - 2.3, f"W: weights\n{_shape(k, m)}", ha="right", va="center", fontsize=11, linespacing=1.3)
+    if gradients:
+        _arrow(ax, (box_x + 0.3, y - 1.2), (box_x + 0.3, y - 3.2), color=GRAD_COLOR, width=1.3, scale=12)
+        simple = {"1": "X.T", "ones": "X.T @ ones", "σ'(N)": "X.T @ σ'(N)"}[grad_of("N")]
+        _grad_lines(ax, box_x + 0.5, y - 1.55, [f"{d}W {_shape(k, m)}", f"= X.T @ {d}N", f"= {simple}"], ha="left")
+
+    forward_text = {"N": "N = X @ W", "S": "S = σ(N)", "L": "L = sum(S)" if sigma else "L = sum(N)"}
+    for s, (label, name) in enumerate(zip(stages, wire_names)):
+        cx = x0 + wire + box_w / 2 + s * (box_w + wire)
+        draw_box(ax, (cx, y), label, width=box_w, height=1.4)
+        start, end = cx + box_w / 2 + 0.08, cx + box_w / 2 + wire
+        _arrow(ax, (start, y), (end, y))
+        shape = "scalar" if name == "L" else _shape(n, m)
+        wire_text((start + end) / 2, name, shape, forward_text[name])
+    if gradients:
+        ax.text(right / 2 + 1.0, -2.05, "above the wires (black): values going forward\n"
+                "below (red): gradients coming back, each with the shape of its wire",
+                ha="center", va="center", fontsize=10, color="dimgrey")
+    default = "The batch graph: shapes forward, gradients backward" if gradients else "The batch graph: shapes forward"
+    ax.set_title(title or default, fontsize=12)
+    return fig
+
+
+def jacobian_blocks_diagram(X: ndarray, W: ndarray, sigma: Callable[[ndarray], ndarray] | None = None,
+                            sigma_name: str = "σ", title: str | None = None) -> Diagram:
+    """Every element of the output has its own gradient with respect to ``X``; summing makes one.
+
+    The output is ``N = X @ W`` (or ``S = σ(N)`` when ``sigma`` is given), shape ``(n, m)``. For each
+    output element ``[a, b]``, a block of ``X``'s shape ``(n, k)`` holds the slopes of that element
+    with respect to every element of ``X``: only row ``a`` is non-zero, and it holds ``W[:, b]``
+    (times ``σ'(N[a, b])``). All ``n·m`` blocks together are a 4-D array of shape ``(n, m, n, k)``;
+    their sum, on the right, is the gradient of ``L = sum(output)``, shape ``(n, k)``.
+
+    Slopes of σ are central differences (``dlfs.derivatives.deriv``). Keep the shapes small
+    (``n·m`` blocks are drawn); at most 4 blocks per side are supported.
+    """
+    from dlfs.derivatives import deriv
+
+    _check_2d(X, W)
+    (n, k), m = X.shape, W.shape[1]
+    if n > 4 or m > 4 or k > 5:
+        raise ValueError(f"jacobian_blocks_diagram draws n·m blocks of (n, k) cells; keep n, m <= 4 and k <= 5, got {X.shape} @ {W.shape}")
+    N = X @ W
+    slope = deriv(sigma, N) if sigma is not None else np.ones_like(N)
+    blocks = np.zeros((n, m, n, k))
+    for a in range(n):
+        for b in range(m):
+            blocks[a, b, a, :] = slope[a, b] * W[:, b]
+    total = blocks.sum(axis=(0, 1))
+    cell, gap_x, gap_y = 1.2, 1.0, 1.3
+    block_w, block_h = k * cell, n * cell
+    grid_w = m * block_w + (m - 1) * gap_x
+    grid_h = n * block_h + (n - 1) * gap_y
+    sum_left = grid_w + 3.2
+    footnote = (f"{n}·{m} blocks of shape {X.shape}: together a 4-D array of shape {(n, m, n, k)}"
+                f" ({n * m * n * k} numbers).\nIn block [a, b] only row a is non-zero (shaded): it holds column b of W"
+                + (f", times {sigma_name}'(N[a, b])." if sigma is not None else "."))
+    right = max(sum_left + block_w + 0.5, 0.19 * 62)  # the footnote's longest line needs ~0.19 units a character
+    fig, ax = _canvas((-0.4, right), (-1.7, grid_h + 0.9), inch_per_unit=0.6)
+    out = "S" if sigma is not None else "N"
+    for a in range(n):
+        for b in range(m):
+            left = b * (block_w + gap_x)
+            top = grid_h - a * (block_h + gap_y)
+            colors = np.full((n, k), ZERO_COLOR, dtype=object)
+            colors[a, :] = ROW_COLOR
+            faded = np.ones((n, k), dtype=bool)
+            faded[a, :] = False
+            _cells(ax, blocks[a, b], left, top, colors, fontsize=9, cell=cell, faded=faded)
+            ax.text(left + block_w / 2, top + 0.1, f"d{out}[{a}, {b}]/dX", ha="center", va="bottom", fontsize=10)
+    mid = grid_h / 2
+    _arrow(ax, (grid_w + 0.3, mid), (sum_left - 0.3, mid), color=VALUE_COLOR)
+    ax.text((grid_w + sum_left) / 2, mid + 0.2, f"add all\n{n * m} blocks", ha="center", va="bottom", fontsize=10,
+            color=VALUE_COLOR)
+    _cells(ax, total, sum_left, mid + block_h / 2, "#d7ecd9", fontsize=9, cell=cell)
+    formula = f"{sigma_name}'(N) @ W.T" if sigma is not None else "ones @ W.T"
+    ax.text(sum_left + block_w / 2, mid + block_h / 2 + 0.1, f"dL/dX for L = sum({out})", ha="center",
+            va="bottom", fontsize=10)
+    ax.text(sum_left + block_w / 2, mid - block_h / 2 - 0.15, f"= {formula}\nshape {X.shape}", ha="center", va="top",
+            fontsize=10, color=VALUE_COLOR)
+    ax.text((right - 0.4) / 2, -0.35, footnote, ha="center", va="top", fontsize=10, color="dimgrey")
+    name = f"S = {sigma_name}(N)" if sigma is not None else "N = X @ W"
+    ax.set_title(title or f"The slopes of every element of {name} with respect to X, and their sum", fontsize=12)
+    return fig
