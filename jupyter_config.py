@@ -53,7 +53,7 @@ c.DlfsGrade.cell_seconds = 30  # wall clock per cell
 c.DlfsGrade.notebook_seconds = 300  # wall clock per notebook
 c.DlfsGrade.memory_mb = 4096  # address space
 c.DlfsGrade.cpu_seconds = 600  # CPU time of the kernel process
-c.DlfsGrade.max_output_bytes = 100_000  # output kept per cell
+c.DlfsGrade.max_output_bytes = 2_000_000  # output kept per cell (figures included)
 
 # ---------------------------------------------------------------- JupyterLab
 # Learners land in chapters/; the nbgrader extensions (Validate button) are on.

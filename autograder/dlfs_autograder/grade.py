@@ -33,12 +33,11 @@ from pathlib import Path
 
 from nbconvert import HTMLExporter
 from nbgrader.api import Gradebook
-from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from dlfs_autograder.course import chapters as course_chapters
+from dlfs_autograder.cells import strip_hidden_tests
 from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
 from dlfs_autograder.intake import Found, discover, recognise
 from dlfs_autograder.sandbox import Limits, bwrap_path, isolation_report
@@ -166,23 +165,19 @@ class Grader:
 
     # ---------------------------------------------------------------- nbgrader gradebook
     def prepare_gradebook(self) -> None:
-        """Register each chapter's notebook and grade cells in OUT/gradebook.db (nbgrader's own schema)."""
-        work = self.out / ".nbgrader"
-        shutil.rmtree(work, ignore_errors=True)
-        for name, chapter in self.chapters.items():
-            (work / "source" / name).mkdir(parents=True)
-            shutil.copyfile(source_notebook(name, self.root), work / "source" / name / f"{name}.ipynb")
-        cfg = Config(self.config)
-        cfg.CourseDirectory.root = str(work)
-        cfg.CourseDirectory.source_directory = "source"
-        cfg.CourseDirectory.release_directory = "release"
-        cfg.CourseDirectory.db_url = self.gradebook_url
-        os.environ.update(course_env(self.root))
-        api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-        for name in self.chapters:
-            result = api.generate_assignment(name)
-            if not result.get("success"):
-                raise RuntimeError(f"nbgrader could not register {name}: {result.get('error', '')[-500:]}")
+        """Register each chapter, its notebook and its graded test cells in OUT/gradebook.db (nbgrader's schema)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            with Gradebook(self.gradebook_url) as gb:
+                for name, chapter in self.chapters.items():
+                    gb.update_or_create_assignment(name)
+                    gb.update_or_create_notebook(name, name)
+                    for gid, points in chapter.points.items():
+                        source = strip_hidden_tests(chapter.tests[gid])
+                        gb.update_or_create_grade_cell(gid, name, name, max_score=points, cell_type="code")
+                        gb.update_or_create_source_cell(gid, name, name, source=source, cell_type="code", locked=True)
+                    for exercise in chapter.exercises:
+                        gb.update_or_create_solution_cell(exercise, name, name)
 
     def _write_gradebook(self, record: Record) -> None:
         with warnings.catch_warnings():
@@ -273,10 +268,11 @@ def grade(submissions: Path, out: Path, chapter: str = "", workers: int = 0, for
         grader.limits = dataclasses.replace(grader.limits, **limits)
     for name in sorted({f.chapter for f in found}):
         grader.chapters[name] = Chapter.load(source_notebook(name, root))
+    os.environ.update(course_env(root))  # nbgrader's gradebook runs `alembic` from this environment's bin/
     try:
         grader.prepare_gradebook()
-    except RuntimeError as exc:
-        print(f"dlfs grade: {exc}")
+    except Exception as exc:  # noqa: BLE001 -- the grader itself cannot run: say so, exit non-zero
+        print(f"dlfs grade: could not open the gradebook {out / 'gradebook.db'}: {exc}")
         return 2
     hidden = [submissions if submissions.is_dir() else submissions.parent, out]
     grader.run(found, hidden)

@@ -45,7 +45,7 @@ class Limits:
     notebook_seconds: float = 300.0
     memory_mb: int = 4096
     cpu_seconds: int = 600
-    max_output_bytes: int = 100_000
+    max_output_bytes: int = 2_000_000
 
 
 @dataclass
