@@ -133,6 +133,70 @@ MISTAKEN = {
         ({"deriv": "def deriv(func, input_):\n    return (func(input_ + 1e-3) - func(input_ - 1e-3)) / 2e-3"},
          {"test_deriv": (0, "raised TypeError")}),
     ],
+    "03_chain_rule": [
+        (
+            {
+                "chain_deriv_2": "from dlfs.derivatives import deriv\ndef chain_deriv_2(chain, input_range):\n"
+                                 "    f1, f2 = chain\n    return deriv(f2, input_range) * deriv(f1, input_range)",
+                "chain_deriv_3": "from dlfs.derivatives import deriv\ndef chain_deriv_3(chain, input_range):\n"
+                                 "    f1, f2, f3 = chain\n    u = f1(input_range)\n"
+                                 "    return deriv(f3, f2(u)) + deriv(f2, u) + deriv(f1, input_range)",
+                "multiple_inputs_add_backward": "def multiple_inputs_add_backward(x, y, sigma):\n"
+                                                "    return sigma(x + y), sigma(x + y)",
+            },
+            {
+                "test_chain_deriv_2": (0, "evaluated the outer derivative at x"),
+                "test_chain_deriv_3": (0, "added the local derivatives"),
+                "test_multiple_inputs_add_backward": (0, "needs its derivative"),
+            },
+        ),
+    ],
+    "04_matmul_gradients": [
+        (
+            {
+                "matmul_backward_first": "def matmul_backward_first(X, W):\n    return W.T",
+                "matrix_function_backward_1": "def matrix_function_backward_1(X, W, sigma):\n    return W.T",
+                "matrix_function_backward_sum_1": "def matrix_function_backward_sum_1(X, W, sigma):\n    return sigma(X @ W) @ W.T",
+                "matrix_function_backward_sum_W": "from dlfs.derivatives import deriv\n"
+                                                  "def matrix_function_backward_sum_W(X, W, sigma):\n    return deriv(sigma, X @ W).T @ X",
+            },
+            {
+                "test_matmul_backward_first": (0, "one observation and one output only"),
+                "test_matrix_function_backward_1": (0, "left out σ'(N)"),
+                "test_matrix_function_backward_sum_1": (0, "needs σ'(N)"),
+                "test_matrix_function_backward_sum_W": (0, "transpose"),
+            },
+        ),
+    ],
+    "05_linear_regression": [
+        (
+            {
+                "forward_linear_regression": (
+                    "import numpy as np\ndef forward_linear_regression(X_batch, y_batch, weights):\n"
+                    "    if y_batch.ndim != 2 or X_batch.shape[0] != y_batch.shape[0] or X_batch.shape[1] != weights['W'].shape[0]:\n"
+                    "        raise ValueError('shapes do not fit')\n"
+                    "    N = X_batch @ weights['W']\n    P = N + weights['B']\n"
+                    "    return float(np.sum((P - y_batch) ** 2)), {'X': X_batch, 'N': N, 'P': P, 'y': y_batch}"
+                ),
+                "loss_gradients": (
+                    "def loss_gradients(forward_info, weights):\n    dP = 2 * (forward_info['P'] - forward_info['y'])\n"
+                    "    return {'W': forward_info['X'].T @ dP, 'B': dP.sum(axis=0, keepdims=True)}"
+                ),
+                "loss_gradients_nn": (
+                    "import numpy as np\ndef loss_gradients_nn(forward_info, weights):\n"
+                    "    n = forward_info['X'].shape[0]\n    dP = 2 * (forward_info['P'] - forward_info['y']) / n\n"
+                    "    s = 1 / (1 + np.exp(-forward_info['M1']))\n    dN1 = (dP @ weights['W2'].T) * s * (1 - s)\n"
+                    "    return {'W2': forward_info['O1'].T @ dP, 'B2': dP.sum(axis=0, keepdims=True),\n"
+                    "            'W1': forward_info['X'].T @ dN1, 'B1': dN1.sum(axis=0, keepdims=True)}"
+                ),
+            },
+            {
+                "test_forward_linear_regression": (0, "divide by n"),
+                "test_loss_gradients": (0, "1/n of the mean"),
+                "test_loss_gradients_nn": (0, "σ' at M1"),
+            },
+        ),
+    ],
 }
 CASES = [(ch, i) for ch in CHAPTERS for i in range(len(MISTAKEN.get(ch, [])))]
 

@@ -1,0 +1,412 @@
+"""Chapter 05 in the library: linear regression, a two-layer network, their training, checks and pictures.
+
+The references' gradients are compared with float64 central differences of the loss
+on several batches (more than one row, never only square); training must reach
+scikit-learn's closed-form test RMSE within 1 %; every check accepts right answers
+written other ways, is not fooled by a function that changes what it is given, and
+names each classic mistake.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dlfs import regression as R
+from dlfs.checks import linear_regression as lrc
+from dlfs.datasets import load_diabetes_data
+from dlfs.derivatives import deriv
+from dlfs.functions import sigmoid
+from dlfs.gradcheck import CheckFailed, numerical_gradient
+
+LINEAR_SHAPES = [(6, 3), (4, 7), (9, 1), (2, 5), (12, 4)]
+NN_SHAPES = [(5, 3, 4), (4, 6, 3), (8, 2, 5), (3, 1, 7), (10, 4, 2)]
+
+
+def _linear(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, k)), rng.normal(size=(n, 1)), {"W": rng.normal(size=(k, 1)), "B": rng.normal(size=(1, 1))}
+
+
+def _nn(n: int, k: int, h: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    weights = {"W1": rng.normal(size=(k, h)), "B1": rng.normal(size=(1, h)),
+               "W2": rng.normal(size=(h, 1)), "B2": rng.normal(size=(1, 1))}
+    return rng.normal(size=(n, k)), rng.normal(size=(n, 1)), weights
+
+
+# ---------------------------------------------------------------- reference implementations
+
+
+@pytest.mark.parametrize(("n", "k"), LINEAR_SHAPES)
+def test_linear_regression_gradients_match_numerical_gradients(n: int, k: int) -> None:
+    X, y, w = _linear(n, k, seed=n * 10 + k)
+    loss, info = R.forward_linear_regression(X, y, w)
+    assert isinstance(loss, float) and set(info) == {"X", "N", "P", "y"}
+    np.testing.assert_allclose(info["N"], X @ w["W"])
+    np.testing.assert_allclose(info["P"], X @ w["W"] + w["B"])
+    np.testing.assert_allclose(loss, np.mean((info["P"] - y) ** 2))
+    grads = R.loss_gradients(info, w)
+    for key in ("W", "B"):
+        def f(value: np.ndarray, key: str = key) -> float:
+            return R.forward_linear_regression(X, y, {**w, key: value})[0]
+        assert grads[key].shape == w[key].shape
+        np.testing.assert_allclose(grads[key], numerical_gradient(f, w[key]), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(("n", "k", "h"), NN_SHAPES)
+def test_network_gradients_match_numerical_gradients(n: int, k: int, h: int) -> None:
+    X, y, w = _nn(n, k, h, seed=n * 100 + k * 10 + h)
+    loss, info = R.forward_loss_nn(X, y, w)
+    assert set(info) == {"X", "M1", "N1", "O1", "M2", "P", "y"}
+    np.testing.assert_allclose(info["O1"], sigmoid(X @ w["W1"] + w["B1"]))
+    np.testing.assert_allclose(info["P"], R.predict_nn(X, w))
+    grads = R.loss_gradients_nn(info, w)
+    assert set(grads) == {"W1", "B1", "W2", "B2"}
+    for key in grads:
+        def f(value: np.ndarray, key: str = key) -> float:
+            return R.forward_loss_nn(X, y, {**w, key: value})[0]
+        assert grads[key].shape == w[key].shape
+        np.testing.assert_allclose(grads[key], numerical_gradient(f, w[key]), rtol=1e-6, atol=1e-8)
+
+
+def test_the_gradient_is_the_true_one_not_the_books_shortcut() -> None:
+    # dL/dW = (2/n) X.T (P - y): dropping the 2/n would be n/2 times too large here
+    X, y, w = _linear(8, 3, seed=4)
+    _, info = R.forward_linear_regression(X, y, w)
+    np.testing.assert_allclose(R.loss_gradients(info, w)["W"], (2 / 8) * X.T @ (info["P"] - y))
+    np.testing.assert_allclose(R.loss_gradients(info, w)["B"], [[(2 / 8) * np.sum(info["P"] - y)]])
+
+
+def test_shape_errors_name_the_shapes() -> None:
+    X, y, w = _linear(5, 3)
+    with pytest.raises(ValueError, match=r"\(5, 1\).*got shape \(5,\).*reshape"):
+        R.forward_linear_regression(X, y.ravel(), w)
+    with pytest.raises(ValueError, match=r"weights\['W'\] must have shape \(3, 1\); got \(4, 1\)"):
+        R.forward_linear_regression(X, y, {"W": np.ones((4, 1)), "B": w["B"]})
+    with pytest.raises(ValueError, match="2-D"):
+        R.predict(X[0], w)
+    Xn, yn, wn = _nn(5, 3, 4)
+    with pytest.raises(ValueError, match=r"weights\['B1'\] must have shape \(1, 4\)"):
+        R.forward_loss_nn(Xn, yn, {**wn, "B1": np.ones((5, 4))})
+    with pytest.raises(ValueError, match="no 'W2'"):
+        R.predict_nn(Xn, {k: v for k, v in wn.items() if k != "W2"})
+    with pytest.raises(ValueError, match="same shape"):
+        R.rmse(np.ones((3, 1)), np.ones(3))
+
+
+def test_metrics() -> None:
+    y, p = np.array([[1.0], [2.0], [4.0]]), np.array([[2.0], [2.0], [1.0]])
+    assert R.mae(y, p) == pytest.approx(4 / 3)
+    assert R.rmse(y, p) == pytest.approx(np.sqrt(10 / 3))
+
+
+def test_init_weights_shapes_and_bias() -> None:
+    w = R.init_weights(4, seed=1, bias=2.5)
+    assert w["W"].shape == (4, 1) and w["B"].tolist() == [[2.5]]
+    v = R.init_weights_nn(4, 6, seed=1, bias=-1.0)
+    assert {k: a.shape for k, a in v.items()} == {"W1": (4, 6), "B1": (1, 6), "W2": (6, 1), "B2": (1, 1)}
+    assert v["B2"].tolist() == [[-1.0]] and not v["B1"].any()
+
+
+def test_train_is_seeded_leaves_its_input_alone_and_records_every_epoch() -> None:
+    X, y, _ = _linear(50, 3, seed=2)
+    start = R.init_weights(3, seed=0)
+    before = {k: v.copy() for k, v in start.items()}
+    w1, h1 = R.train(X, y, start, learning_rate=0.05, epochs=7, batch_size=8, seed=3, X_val=X[:10], y_val=y[:10])
+    w2, h2 = R.train(X, y, start, learning_rate=0.05, epochs=7, batch_size=8, seed=3)
+    assert all(np.array_equal(start[k], before[k]) for k in start)
+    assert len(h1["train"]) == 8 and len(h1["validation"]) == 8 and "validation" not in h2
+    assert h1["train"] == h2["train"] and np.array_equal(w1["W"], w2["W"])
+    assert h1["train"][-1] < h1["train"][0]
+    _, h3 = R.train(X, y, start, learning_rate=0.05, epochs=7, batch_size=8, seed=4)
+    assert h3["train"] != h1["train"]  # another seed, another shuffling
+
+
+def test_train_reports_divergence_instead_of_warning() -> None:
+    X, y, _ = _linear(40, 3, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match="smaller learning_rate"):
+            R.train(X * 100, y, R.init_weights(3), learning_rate=10.0, epochs=50)
+
+
+def test_gradient_descent_reaches_scikit_learns_closed_form_within_one_percent() -> None:
+    from sklearn.linear_model import LinearRegression
+
+    d = load_diabetes_data()
+    w, history = R.train(d.X_train, d.y_train, R.init_weights(10, seed=0), learning_rate=0.03, epochs=300,
+                         batch_size=32, seed=0)
+    ours = R.rmse(d.y_test, R.predict(d.X_test, w))
+    sk = LinearRegression().fit(d.X_train, d.y_train)
+    closed = R.rmse(d.y_test, sk.predict(d.X_test))
+    assert abs(ours - closed) / closed <= 0.01, (ours, closed)
+    best_train_mse = R.rmse(d.y_train, sk.predict(d.X_train)) ** 2  # the lowest training loss there is
+    assert best_train_mse <= history["train"][-1] <= 1.01 * best_train_mse
+
+
+# ---------------------------------------------------------------- checks accept right answers
+
+
+def _forward_other_way(X_batch: np.ndarray, y_batch: np.ndarray, weights: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    if y_batch.ndim != 2 or y_batch.shape != (len(X_batch), 1):
+        raise ValueError(f"y_batch must be ({len(X_batch)}, 1), got {y_batch.shape}")
+    N = np.einsum("nk,km->nm", X_batch, weights["W"])
+    P = N + weights["B"][0, 0]
+    return np.square(P - y_batch).sum() / len(P), {"X": X_batch, "N": N, "P": P, "y": y_batch}
+
+
+def _gradients_recomputed(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    X, y = info["X"], info["y"]
+    err = X @ weights["W"] + weights["B"] - y  # recomputed, not read from info["P"]
+    return {"W": 2 * np.mean(X * err, axis=0).reshape(-1, 1), "B": 2 * np.mean(err).reshape(1, 1)}
+
+
+def _gradients_mutating(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    grads = {k: v.copy() for k, v in R.loss_gradients(info, weights).items()}
+    for d in (info, weights):  # a right answer that then scribbles over everything it was given
+        for v in d.values():
+            v[...] = 0.0
+        d["extra"] = np.ones(1)
+    return grads
+
+
+def _nn_with_deriv(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    # σ' from chapter 02's central difference, einsum for the products
+    n = info["X"].shape[0]
+    dP = 2 * (info["P"] - info["y"]) / n
+    dN1 = np.einsum("nu,hu->nh", dP, weights["W2"]) * deriv(sigmoid, info["N1"])
+    return {"W1": np.einsum("nk,nh->kh", info["X"], dN1), "B1": dN1.sum(axis=0)[None, :],
+            "W2": np.einsum("nh,nu->hu", info["O1"], dP), "B2": np.array([[dP.sum()]])}
+
+
+def _nn_from_scratch(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    # only X and y from info; everything else recomputed from the weights
+    X, y = info["X"], info["y"]
+    O1 = 1 / (1 + np.exp(-(X @ weights["W1"] + weights["B1"])))
+    dP = 2 * (O1 @ weights["W2"] + weights["B2"] - y) / len(X)
+    dN1 = dP @ weights["W2"].T * O1 * (1 - O1)
+    return {"B2": dP.sum(axis=0, keepdims=True), "W2": O1.T @ dP, "B1": dN1.sum(axis=0, keepdims=True), "W1": X.T @ dN1}
+
+
+RIGHT = [
+    (lrc.check_forward_linear_regression, R.forward_linear_regression, {}),
+    (lrc.check_forward_linear_regression, R.forward_linear_regression, {"seed": 7, "shapes": lrc.HIDDEN_SHAPES}),
+    (lrc.check_forward_linear_regression, _forward_other_way, {}),
+    (lrc.check_loss_gradients, R.loss_gradients, {}),
+    (lrc.check_loss_gradients, R.loss_gradients, {"seed": 11, "shapes": lrc.HIDDEN_SHAPES}),
+    (lrc.check_loss_gradients, _gradients_recomputed, {}),
+    (lrc.check_loss_gradients, _gradients_mutating, {}),
+    (lrc.check_loss_gradients_nn, R.loss_gradients_nn, {}),
+    (lrc.check_loss_gradients_nn, R.loss_gradients_nn, {"seed": 13, "shapes": lrc.HIDDEN_SHAPES_NN}),
+    (lrc.check_loss_gradients_nn, _nn_with_deriv, {}),
+    (lrc.check_loss_gradients_nn, _nn_from_scratch, {"seed": 2}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), RIGHT)
+def test_checks_accept_right_answers_quickly(check: Callable[..., None], answer: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    start = time.perf_counter()
+    check(answer, **kwargs)
+    assert time.perf_counter() - start < 2.0
+
+
+# ---------------------------------------------------------------- checks name the classic mistakes
+
+
+def _lin(mistake: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], dict[str, np.ndarray]]) -> Callable[..., Any]:
+    """A loss_gradients written from X, N, P, y and n."""
+    def loss_gradients(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return mistake(info["X"], info["N"], info["P"], info["y"], info["X"].shape[0])
+    return loss_gradients
+
+
+def _right_w(X: np.ndarray, P: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    return 2 / n * X.T @ (P - y)
+
+
+def _right_b(P: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    return 2 / n * (P - y).sum(axis=0, keepdims=True)
+
+
+def _ds(z: np.ndarray) -> np.ndarray:
+    return sigmoid(z) * (1 - sigmoid(z))
+
+
+def _nn_mistake(*, dsigma: Callable[[dict[str, np.ndarray]], Any] = lambda i: _ds(i["N1"]), factor: float = 2.0,
+                mean: bool = True, b1: Callable[[np.ndarray], np.ndarray] = lambda d: d.sum(axis=0, keepdims=True),
+                b2: Callable[[np.ndarray], np.ndarray] = lambda d: d.sum(axis=0, keepdims=True),
+                w2_from: str = "O1") -> Callable[..., Any]:
+    def loss_gradients_nn(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        n = info["X"].shape[0]
+        dP = factor * (info["P"] - info["y"]) / (n if mean else 1)
+        dN1 = dP @ weights["W2"].T * dsigma(info)
+        return {"W1": info["X"].T @ dN1, "B1": b1(dN1), "W2": info[w2_from].T @ dP, "B2": b2(dP)}
+    return loss_gradients_nn
+
+
+def _forward_mistake(kind: str) -> Callable[..., Any]:
+    def forward_linear_regression(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[Any, dict[str, Any]]:
+        N = X @ w["W"]
+        P = N + w["B"]
+        losses = {"sum": np.sum((P - y) ** 2), "rmse": np.sqrt(np.mean((P - y) ** 2)), "no bias": np.mean((N - y) ** 2),
+                  "axis": np.mean((P - y) ** 2, axis=0), "abs": np.mean(np.abs(P - y))}
+        loss = losses.get(kind, np.mean((P - y) ** 2))
+        info = {"X": X, "N": P if kind == "N with bias" else N, "P": P, "y": y}
+        if kind == "mutates X":
+            X *= 2
+        if kind == "no key":
+            del info["N"]
+        if kind == "assert":
+            assert y.shape == (X.shape[0], 1)
+        return loss, info
+    return forward_linear_regression
+
+
+MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
+    (lrc.check_forward_linear_regression, _forward_mistake("sum"), "divide by n"),
+    (lrc.check_forward_linear_regression, _forward_mistake("rmse"), "(RMSE)"),
+    (lrc.check_forward_linear_regression, _forward_mistake("no bias"), "you left out the bias"),
+    (lrc.check_forward_linear_regression, _forward_mistake("abs"), "mean absolute error"),
+    (lrc.check_forward_linear_regression, _forward_mistake("axis"), "should be one number"),
+    (lrc.check_forward_linear_regression, _forward_mistake("N with bias"), "before the bias is added"),
+    (lrc.check_forward_linear_regression, _forward_mistake("mutates X"), "did you change it in place?"),
+    (lrc.check_forward_linear_regression, _forward_mistake("no key"), "'N' is missing"),
+    (lrc.check_forward_linear_regression, _forward_mistake("none"), "broadcasts to shape (6, 6)"),
+    (lrc.check_forward_linear_regression, _forward_mistake("assert"), "raised AssertionError"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": 2 * X.T @ (P - y), "B": _right_b(P, y, n)}), "1/n of the mean"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": X.T @ (P - y) / n, "B": _right_b(P, y, n)}), "the factor 2"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": X.T @ (P - y), "B": (P - y).sum(keepdims=True)}), "both the 2 and the 1/n"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": (2 / n * (P - y)).T @ X, "B": _right_b(P, y, n)}), "the transpose"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": 2 / n * X * (P - y), "B": _right_b(P, y, n)}), "element-wise"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, P, y, n).ravel(), "B": _right_b(P, y, n)}), "shape (3,)"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": -_right_w(X, P, y, n), "B": _right_b(P, y, n)}), "you used y - P"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, N, y, n), "B": _right_b(N, y, n)}), "you used N = X @ W"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, P, y, n), "B": 2 / n * (P - y)}),
+     "shape (6, 1), one number per row: you did not add up over the batch"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, P, y, n), "B": 2 / n * (P - y).sum()}), "shape (); the value is right"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, P, y, n), "B": 2 / n * (P - y).mean(keepdims=True)}),
+     "you averaged dL/dP"),
+    (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": _right_w(X, P, y, n), "b": _right_b(P, y, n)}), "'B' is missing"),
+    (lrc.check_loss_gradients, lambda info, w: (R.loss_gradients(info, w)["W"], R.loss_gradients(info, w)["B"]), "should return a dict"),
+    (lrc.check_loss_gradients, lambda info, w: None, "should return a dict"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(dsigma=lambda i: _ds(i["M1"])), "σ' at M1 = X @ W1"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(dsigma=lambda i: i["O1"]), "the sigmoid's value"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(dsigma=lambda i: sigmoid(i["N1"])), "the sigmoid's value"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(dsigma=lambda i: 1.0), "you left out σ'(N1)"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(dsigma=lambda i: _ds(i["O1"])), "already σ(N1)"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(factor=1.0), "dL/dW2 from loss_gradients_nn"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(factor=1.0), "the factor 2"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(mean=False), "1/n of the mean"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(factor=1.0, mean=False), "both the 2 and the 1/n"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b1=lambda d: d), "dL/dB1"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b1=lambda d: d), "shape (5, 4), one row per observation"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b1=lambda d: d.sum(axis=1, keepdims=True)), "you summed over axis 1"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b1=lambda d: d.sum(keepdims=True)), "you added up everything"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b1=lambda d: d.sum(axis=0)), "keepdims=True"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b2=lambda d: d), "dL/dB2"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(b2=lambda d: d), "you did not add up over the batch"),
+    (lrc.check_loss_gradients_nn, _nn_mistake(w2_from="N1"), "not N1"),
+    (lrc.check_loss_gradients_nn, lambda info, w: {"W1": 0, "B1": 0, "W2": 0}, "'B2' is missing"),
+    (lrc.check_loss_gradients_nn, lambda info, w: (_ for _ in ()).throw(NotImplementedError()), "not written yet"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), MISTAKES)
+def test_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Callable[..., Any], message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value)
+
+
+def test_mutating_the_inputs_cannot_fool_a_check() -> None:
+    def sneaky(info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        # a wrong answer (zeros) that also zeroes P - y in what it was given, hoping the check reads it back
+        info["P"][...] = info["y"]
+        for v in weights.values():
+            v[...] = 0.0
+        return {"W": np.zeros_like(weights["W"]), "B": np.zeros((1, 1))}
+
+    with pytest.raises(CheckFailed, match="dL/dW"):
+        lrc.check_loss_gradients(sneaky)
+
+
+def test_case_shapes_cannot_hide_a_mistake() -> None:
+    for n, k in lrc.VISIBLE_SHAPES + lrc.HIDDEN_SHAPES[:3]:
+        assert n >= 3 and n != k  # n >= 3: a missing 1/n never equals a missing factor 2; n != k: transposes show
+    for n, k, h in lrc.VISIBLE_SHAPES_NN + lrc.HIDDEN_SHAPES_NN:
+        assert n >= 3 and len({n, k, h}) == 3 and h >= 2
+
+
+def test_hidden_cases_differ_from_visible_ones() -> None:
+    assert set(lrc.HIDDEN_SHAPES).isdisjoint(lrc.VISIBLE_SHAPES)
+    assert set(lrc.HIDDEN_SHAPES_NN).isdisjoint(lrc.VISIBLE_SHAPES_NN)
+
+
+# ---------------------------------------------------------------- pictures and the explorer
+
+
+def test_gradient_descent_path_shows_the_three_regimes() -> None:
+    from dlfs.widgets.linear_regression import gradient_descent_path, two_weight_loss
+
+    d = load_diabetes_data()
+    names = list(d.feature_names)
+    X2 = d.X_train[:, [names.index("s1"), names.index("s2")]]
+    best = np.linalg.lstsq(X2, d.y_train - d.y_train.mean(), rcond=None)[0].ravel()
+    lowest = float(two_weight_loss(X2, d.y_train, best))
+    _, slow = gradient_descent_path(X2, d.y_train, (0, 0), 0.01, 30)
+    _, good = gradient_descent_path(X2, d.y_train, (0, 0), 0.3, 100)
+    _, bad = gradient_descent_path(X2, d.y_train, (0, 0), 0.6, 100)
+    assert slow[-1] > lowest + 0.05 * (slow[0] - lowest)  # crawls
+    assert good[-1] < lowest + 1e-3 * (good[0] - lowest)  # converges
+    assert bad[-1] > bad[0] and len(bad) < 101  # diverges, and stops
+    np.testing.assert_allclose(good[0], float(np.mean((d.y_train - d.y_train.mean()) ** 2)))
+
+
+def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest.CaptureFixture[str]) -> None:
+    from dlfs.widgets import linear_regression as V
+
+    d = load_diabetes_data()
+    names = list(d.feature_names)
+    w = R.init_weights_nn(1, 3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = [
+            V.plot_learning_rates(d.X_train[:, [4, 5]], d.y_train, [0.01, 0.3, 0.6], 20, (0, 0), names=("s1", "s2")),
+            V.plot_gradient_descent(d.X_train[:, [2, 8]], d.y_train, 0.1, 10, (0, 0), names=("bmi", "s5")),
+            V.plot_target_against_features(d.X_train, d.y_train, names),
+            V.plot_line_and_errors(d.X_train[:, 2], d.y_train, 40.0, 150.0, feature="bmi"),
+            V.plot_loss_histories({"train": [3.0, 2.0, 1.0]}),
+            V.plot_predicted_vs_actual(d.y_test, {"a": d.y_test + 1}),
+            V.plot_feature_weights({"a": np.ones((10, 1)), "b": np.arange(10)}, names),
+            V.plot_fits_1d(np.arange(5.0), np.arange(5.0), np.arange(5.0), {"line": np.arange(5.0)}),
+            V.plot_hidden_units_1d(np.linspace(-2, 2, 9), w),
+        ]
+        for fig in figures:
+            for ax in fig.axes:
+                if ax.axison:
+                    assert ax.get_title() or fig.get_suptitle(), fig
+                    assert ax.get_xlabel() and (ax.get_ylabel() or ax.get_subplotspec().colspan.start > 0), ax.get_title()
+            assert fig._repr_png_()[:4] == b"\x89PNG"
+        for diagram in (V.linear_regression_graph(), V.linear_regression_graph(gradients=True), V.network_graph(True),
+                        V.network_units_diagram(("a", "b"), 3)):
+            assert diagram.axes[0].get_title()
+            assert diagram._repr_png_()[:4] == b"\x89PNG"
+        box = V.loss_surface_explorer(d.X_train, d.y_train, names, learning_rate=0.02, steps=5)
+        controls = box.children[0].children
+        controls[1].value = 0.9  # too large: diverges
+        assert "diverged" in box.children[1].value
+        controls[0].value = controls[0].options[1]
+        controls[1].value = 0.3
+        controls[2].value = 60
+        assert "converged" in box.children[1].value
+    assert capfd.readouterr().err == ""
+    with pytest.raises(ValueError, match="not in feature_names"):
+        V.loss_surface_explorer(d.X_train, d.y_train, names, pairs=(("bmi", "nope"),))
+    with pytest.raises(ValueError, match="10 values"):
+        V.plot_feature_weights({"a": np.ones(3)}, names)
