@@ -81,6 +81,16 @@ def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: P
         extensions = _get(f"{base}/lab/api/extensions?token={token}")
         names = {e["name"]: e for e in (extensions if isinstance(extensions, list) else extensions.get("installed", []))}
         assert "jupyter-nbgrader" in names and names["jupyter-nbgrader"]["enabled"], sorted(names)
+        # the Validate button's request: the untouched learner notebook fails its check
+        request = urllib.request.Request(
+            f"{base}/assignments/validate?path=02_derivatives/02_derivatives.ipynb", data=b"", method="POST",
+            headers={"Authorization": f"token {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 -- loopback only
+            verdict = json.loads(response.read())
+        assert verdict["success"] is True, verdict
+        failed = verdict["value"].get("failed", [])
+        assert failed and "not written yet" in json.dumps(failed), verdict["value"]
     finally:
         proc.terminate()
         try:

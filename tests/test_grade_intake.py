@@ -1,0 +1,80 @@
+"""`dlfs grade` intake (flat folder, LMS zip) and an interrupted run that loses nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, release_path, solution_path
+from dlfs_autograder.sandbox import bwrap_path
+
+DLFS = str(Path(sys.executable).parent / "dlfs")
+pytestmark = [pytest.mark.notebook, pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")]
+
+
+def _totals(out: Path) -> dict[tuple[str, str], str]:
+    with (out / "totals.csv").open() as f:
+        return {(r["student_id"], r["assignment"]): r["score"] for r in csv.DictReader(f)}
+
+
+def test_flat_folder_recognises_each_chapter(tmp_path: Path) -> None:
+    subs = tmp_path / "flat"
+    subs.mkdir()
+    shutil.copyfile(solution_path("02_derivatives"), subs / "alice.ipynb")
+    shutil.copyfile(release_path("01_functions"), subs / "bob.ipynb")
+    (subs / "carol.ipynb").write_text('{"cells": []}')
+    done = subprocess.run([DLFS, "grade", str(subs), "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _totals(tmp_path / "out") == {("alice", "02_derivatives"): "3", ("bob", "01_functions"): "0"}
+    assert "carol.ipynb: not recognisably a notebook of any chapter" in done.stdout
+
+
+def test_lms_zip_takes_the_latest_attempt(tmp_path: Path) -> None:
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(release_path("02_derivatives"), "Course_carol_attempt_2026-11-01-09-00-00_02_derivatives.ipynb")
+        zf.write(solution_path("02_derivatives"), "Course_carol_attempt_2026-11-02-09-00-00_02_derivatives.ipynb")
+        zf.write(release_path("02_derivatives"), "sub/dave.ipynb")
+        zf.writestr("../../evil_carol_attempt_2026-11-03-00-00-00_x.txt", "not a notebook")
+    out = tmp_path / "out"
+    done = subprocess.run([DLFS, "grade", str(archive), "--out", str(out), "--chapter", "02_derivatives"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _totals(out) == {("carol", "02_derivatives"): "3", ("dave", "02_derivatives"): "0"}
+    assert not (tmp_path.parent / "evil_carol_attempt_2026-11-03-00-00-00_x.txt").exists()
+
+
+def test_an_interrupted_run_loses_no_recorded_grade(tmp_path: Path) -> None:
+    subs = tmp_path / "submitted"
+    students = [f"s{i}" for i in range(5)]
+    for i, s in enumerate(students):
+        (subs / s / "02_derivatives").mkdir(parents=True)
+        src = solution_path("02_derivatives") if i % 2 == 0 else release_path("02_derivatives")
+        shutil.copyfile(src, subs / s / "02_derivatives" / "02_derivatives.ipynb")
+    out = tmp_path / "out"
+    cmd = [DLFS, "grade", str(subs), "--out", str(out), "--workers", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((out / ".journal").glob("*.json")) if (out / ".journal").exists() else True:
+        assert time.monotonic() < deadline and proc.poll() is None, "no grade was recorded"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the instructor's laptop dies mid-run
+    proc.wait()
+    recorded = {p.stem for p in (out / ".journal").glob("*.json")}
+    assert 1 <= len(recorded) < len(students)
+    with (out / "grades.csv").open() as f:
+        assert {f"{r['student_id']}__{r['assignment']}" for r in csv.DictReader(f)} == recorded
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0
+    assert done.stdout.count("unchanged, kept") == len(recorded)
+    totals = _totals(out)
+    assert totals == {(s, "02_derivatives"): ("3" if i % 2 == 0 else "0") for i, s in enumerate(students)}
