@@ -49,6 +49,10 @@ def __dlfs_make_rpc():
             for part in qual.split("."): obj = getattr(obj, part)
             return obj
         if t == "handle": return _objects[v["v"]]
+        if t == "rng":
+            g = _np.random.Generator(getattr(_np.random, v["bitgen"])())
+            g.bit_generator.state = v["state"]
+            return g
         raise TypeError(t)
 
     def _enc(v, arrays):
@@ -153,6 +157,8 @@ class Channel:
             return {"t": type(value).__name__, "v": [self._encode(v, arrays) for v in value]}
         if isinstance(value, dict):
             return {"t": "dict", "v": {str(k): self._encode(v, arrays) for k, v in value.items()}}
+        if isinstance(value, np.random.Generator):  # travels as its bit generator's state
+            return {"t": "rng", "bitgen": type(value.bit_generator).__name__, "state": value.bit_generator.state}
         if callable(value):
             return {"t": "fn", "v": _fn_ref(value)}
         raise TypeError(f"cannot pass a {type(value).__name__} to the sandbox")

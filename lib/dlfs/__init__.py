@@ -7,7 +7,10 @@ Modules, in the order the chapters teach them:
 - :mod:`dlfs.chain` -- chapter 03: chains of functions and the chain rule.
 - :mod:`dlfs.matmul` -- chapter 04: gradients through matrix multiplication.
 - :mod:`dlfs.regression` -- chapter 05: linear regression and a two-layer network, by hand.
-- :mod:`dlfs.datasets` -- real data that ships offline (diabetes, digits), train/test splits.
+- :mod:`dlfs.datasets` -- real data that ships offline (diabetes, digits), train/test splits, MNIST download.
+- The framework (chapters 06-07): :mod:`dlfs.operations`, :mod:`dlfs.initializers`,
+  :mod:`dlfs.dropout`, :mod:`dlfs.layers`, :mod:`dlfs.losses`, :mod:`dlfs.network`,
+  :mod:`dlfs.optimizers`, :mod:`dlfs.trainer`.
 - :mod:`dlfs.gradcheck` -- used by every graded check: central-difference gradients,
   relative error, and assertions whose messages say what is wrong.
 - :mod:`dlfs.checks` -- the graded checks of each chapter's exercises.

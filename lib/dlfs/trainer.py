@@ -1,0 +1,115 @@
+"""Chapter 06-07: training loop, evaluation, early stopping.
+
+:meth:`Trainer.fit` shuffles the training rows every epoch, trains on batches,
+and every ``eval_every`` epochs measures the loss on the whole training and
+test sets and the test accuracy (in inference mode: no dropout). It records
+them in ``history``; with ``early_stopping`` it stops the first time the test
+loss does not improve, and with ``restore_best`` it puts back the weights of
+the best evaluation.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+
+import numpy as np
+from numpy import ndarray
+from tqdm.auto import tqdm
+
+from dlfs.network import NeuralNetwork
+from dlfs.optimizers import Optimizer
+
+
+def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray) -> float:
+    """Fraction of rows of ``X`` ``(n, d)`` whose largest output is the label; ``labels`` ``(n,)`` ints or one-hot ``(n, k)``."""
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    if labels.shape != (X.shape[0],):
+        raise ValueError(f"accuracy: expected {X.shape[0]} labels, shape ({X.shape[0]},); received shape {labels.shape}")
+    return float(np.mean(net.predict(X).argmax(axis=1) == labels))
+
+
+def batches(X: ndarray, y: ndarray, batch_size: int, rng: np.random.Generator):
+    """Yield ``(X_batch, y_batch)`` of ``batch_size`` rows (the last may be smaller), rows shuffled by ``rng``."""
+    order = rng.permutation(X.shape[0])
+    for start in range(0, X.shape[0], batch_size):
+        rows = order[start : start + batch_size]
+        yield X[rows], y[rows]
+
+
+class Trainer:
+    """Trains ``net`` with ``optimizer``. ``history`` holds lists, one entry per evaluation:
+    ``epoch`` (epochs done, from 1), ``train_loss``, ``test_loss``, ``test_accuracy``
+    (``nan`` when the targets have one column: a regression). ``best_epoch`` is the
+    epoch of the lowest test loss."""
+
+    def __init__(self, net: NeuralNetwork, optimizer: Optimizer) -> None:
+        self.net = net
+        self.optimizer = optimizer
+        self.history: dict[str, list[float]] = {}
+        self.best_epoch: int | None = None
+
+    def _evaluate(self, epoch: int, X_train: ndarray, y_train: ndarray, X_test: ndarray, y_test: ndarray) -> float:
+        """Append one evaluation to ``history``; return the test loss."""
+        loss = self.net.loss
+        test_loss = loss.forward(self.net.predict(X_test), y_test)
+        self.history["epoch"].append(epoch)
+        self.history["train_loss"].append(loss.forward(self.net.predict(X_train), y_train))
+        self.history["test_loss"].append(test_loss)
+        classes = y_test.ndim == 2 and y_test.shape[1] > 1  # accuracy means nothing for one regression output
+        self.history["test_accuracy"].append(accuracy(self.net, X_test, y_test) if classes else float("nan"))
+        return test_loss
+
+    def fit(
+        self,
+        X_train: ndarray,
+        y_train: ndarray,
+        X_test: ndarray,
+        y_test: ndarray,
+        epochs: int = 100,
+        eval_every: int = 10,
+        batch_size: int = 32,
+        seed: int = 1,
+        early_stopping: bool = True,
+        restore_best: bool = True,
+        progress: bool = True,
+    ) -> dict[str, list[float]]:
+        """Train for up to ``epochs`` epochs; return ``history``.
+
+        ``X_*`` ``(n, d)``; ``y_*`` ``(n, k)`` in the loss's format (one-hot rows for
+        classification). ``seed`` fixes the shuffling. ``progress`` shows a tqdm bar
+        on standard output (never standard error).
+        """
+        if X_train.shape[0] != y_train.shape[0] or X_test.shape[0] != y_test.shape[0]:
+            raise ValueError(
+                f"X and y need the same number of rows; received X_train {X_train.shape}, y_train {y_train.shape}, "
+                f"X_test {X_test.shape}, y_test {y_test.shape}"
+            )
+        if min(epochs, eval_every, batch_size) < 1:
+            raise ValueError(f"epochs, eval_every and batch_size must be >= 1; received {epochs}, {eval_every}, {batch_size}")
+        rng = np.random.default_rng(seed)
+        self.history = {"epoch": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
+        self.optimizer.reset()
+        best_loss, best_params, self.best_epoch = np.inf, None, None
+        bar = tqdm(range(epochs), desc="epochs", file=sys.stdout, disable=not progress)
+        for epoch in bar:
+            self.optimizer.start_epoch(epoch, epochs)
+            self.net.training = True
+            for X_batch, y_batch in batches(X_train, y_train, batch_size, rng):
+                self.net.train_batch(X_batch, y_batch)
+                self.optimizer.step(self.net.params(), self.net.param_grads())
+            if (epoch + 1) % eval_every != 0:
+                continue
+            test_loss = self._evaluate(epoch + 1, X_train, y_train, X_test, y_test)
+            bar.set_postfix(test_loss=f"{test_loss:.3f}", accuracy=f"{self.history['test_accuracy'][-1]:.3f}")
+            if test_loss < best_loss:
+                best_loss, best_params, self.best_epoch = test_loss, copy.deepcopy(self.net.params()), epoch + 1
+            elif early_stopping:
+                break
+        bar.close()
+        if restore_best and best_params is not None:
+            for param, best in zip(self.net.params(), best_params):
+                param[...] = best
+        return self.history
