@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from numpy import ndarray
 
-from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, SLOPE_COLOR, VALUE_COLOR, WIRE_COLOR, Diagram, draw_box
+from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, SLOPE_COLOR, VALUE_COLOR, WIRE_COLOR, Diagram, _diagram_axes, draw_box
 
 #: Colours: the highlighted row, column and element of a product; faded (zero) cells; gradients.
 ROW_COLOR = "#fbe3c4"
@@ -54,15 +54,8 @@ def _shape(*dims: Dim) -> str:
 
 def _canvas(xlim: tuple[float, float], ylim: tuple[float, float], inch_per_unit: float = 0.55) -> tuple[Diagram, Axes]:
     """A figure with one frameless, equal-aspect axes spanning ``xlim`` x ``ylim`` in data units."""
-    width = inch_per_unit * (xlim[1] - xlim[0])
-    height = inch_per_unit * (ylim[1] - ylim[0]) + 0.5  # room for the title
-    fig = Diagram(figsize=(width, height), layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    return fig, ax
+    fig, ax = _diagram_axes(inch_per_unit * (xlim[1] - xlim[0]), xlim, ylim)
+    return fig, ax  # type: ignore[return-value]
 
 
 def _cells(ax: Axes, values: ndarray, left: float, top: float, colors: ndarray | str = BOX_COLOR,

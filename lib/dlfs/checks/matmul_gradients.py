@@ -99,21 +99,32 @@ def _sum_mistakes(X: ndarray, W: ndarray, sigma: Fn, wrt: str) -> dict[str, ndar
     }
 
 
-def check_matrix_function_backward_sum_1(backward: Callable[..., ndarray], seed: int = 0,
-                                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_SHAPES,
-                                         sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
-    """``matrix_function_backward_sum_1(X, W, σ)``: ``dL/dX`` for ``L = sum(σ(X @ W))``, shape of X."""
+def _check_sum_gradient(backward: Callable[..., ndarray], name: str, wrt: str, seed: int,
+                        shapes: Sequence[tuple[int, int, int]], sigmas: Sequence[Fn]) -> None:
+    """Check ``backward(X, W, σ)`` against the numerical gradient of ``L = sum(σ(X @ W))`` w.r.t. ``wrt``."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for n, k, m in shapes:
         for sigma in sigmas:
             X, W = _batch(rng, n, k, m, sigma)
-            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name="matrix_function_backward_sum_1")
+            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name=name)
+            if wrt == "X":
+                point, loss = X, (lambda x, W=W, s=sigma: np.sum(s.f(x @ W)))
+            else:
+                point, loss = W, (lambda w, X=X, s=sigma: np.sum(s.f(X @ w)))
             check_gradient(
-                got, lambda x: np.sum(sigma.f(x @ W)), X,
-                what=f"dL/dX from matrix_function_backward_sum_1(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
-                rtol=RTOL, atol=ATOL, mistakes=_sum_mistakes(X, W, sigma, "X"),
+                got, loss, point,
+                what=f"dL/d{wrt} from {name}(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
+                rtol=RTOL, atol=ATOL, mistakes=_sum_mistakes(X, W, sigma, wrt),
             )
+
+
+def check_matrix_function_backward_sum_1(backward: Callable[..., ndarray], seed: int = 0,
+                                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_SHAPES,
+                                         sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
+    """``matrix_function_backward_sum_1(X, W, σ)``: ``dL/dX`` for ``L = sum(σ(X @ W))``, shape of X."""
+    __tracebackhide__ = True
+    _check_sum_gradient(backward, "matrix_function_backward_sum_1", "X", seed, shapes, sigmas)
 
 
 def check_matrix_function_backward_sum_W(backward: Callable[..., ndarray], seed: int = 0,
@@ -121,13 +132,4 @@ def check_matrix_function_backward_sum_W(backward: Callable[..., ndarray], seed:
                                          sigmas: Sequence[Fn] = VISIBLE_SIGMAS) -> None:
     """``matrix_function_backward_sum_W(X, W, σ)``: ``dL/dW`` for ``L = sum(σ(X @ W))``, shape of W."""
     __tracebackhide__ = True
-    rng = np.random.default_rng(seed)
-    for n, k, m in shapes:
-        for sigma in sigmas:
-            X, W = _batch(rng, n, k, m, sigma)
-            got = call_learner(backward, X.copy(), W.copy(), sigma.f, name="matrix_function_backward_sum_W")
-            check_gradient(
-                got, lambda w: np.sum(sigma.f(X @ w)), W,
-                what=f"dL/dW from matrix_function_backward_sum_W(X, W, {sigma.name}) for X {X.shape}, W {W.shape}",
-                rtol=RTOL, atol=ATOL, mistakes=_sum_mistakes(X, W, sigma, "W"),
-            )
+    _check_sum_gradient(backward, "matrix_function_backward_sum_W", "W", seed, shapes, sigmas)

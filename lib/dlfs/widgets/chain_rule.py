@@ -10,8 +10,6 @@ and the nudge actually measured at the output, ``(out(x + ε) - out(x)) / ε``.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -22,6 +20,7 @@ from numpy import ndarray
 from dlfs import functions as F
 from dlfs.derivatives import deriv
 from dlfs.diagrams import nudge_diagram
+from dlfs.widgets import show_figure
 
 ArrayFunction = Callable[[ndarray], ndarray]
 
@@ -84,13 +83,6 @@ def nudge_readout(chain: str = "square → sigmoid", x: float = 1.0, epsilon: fl
     )
 
 
-def _png_output(fig: Figure) -> dict[str, object]:
-    """A Jupyter ``display_data`` output holding ``fig`` as a PNG (works with or without a kernel)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "data": {"image/png": data, "text/plain": f"<{fig.axes[0].get_title()}>"},
-            "metadata": {}}
 
 
 def nudge_explorer(chain: str = "square → sigmoid", x: float = 1.0, epsilon: float = 0.1) -> widgets.VBox:
@@ -118,7 +110,7 @@ def nudge_explorer(chain: str = "square → sigmoid", x: float = 1.0, epsilon: f
 
     def redraw(_change: object = None) -> None:
         readout.value = nudge_readout(pick.value, x_slider.value, eps_slider.value)
-        picture.outputs = (_png_output(draw_nudge(pick.value, x_slider.value, eps_slider.value)),)
+        show_figure(picture, draw_nudge(pick.value, x_slider.value, eps_slider.value))
 
     for control in (pick, x_slider, eps_slider):
         control.observe(redraw, names="value")

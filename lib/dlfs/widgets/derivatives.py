@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
 from numpy import ndarray
 
 from dlfs.functions import sigmoid
 from dlfs.plots import plot_function_and_tangent
+from dlfs.widgets import show_figure
 
 ArrayFunction = Callable[[ndarray], ndarray]
 
@@ -25,11 +24,6 @@ FUNCTIONS: dict[str, tuple[ArrayFunction, ArrayFunction | None, str]] = {
 }
 
 
-def _png(fig: object) -> bytes:
-    """The figure as PNG bytes (shown the same way in any notebook front end)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)  # type: ignore[attr-defined]
-    return buffer.getvalue()
 
 
 def _readout(f: ArrayFunction, df: ArrayFunction | None, a: float, delta: float) -> str:
@@ -91,10 +85,7 @@ def slope_explorer(
         f, df, name = choices[pick.value]
         fig = plot_function_and_tangent(f, a_slider.value, x, delta_slider.value, name=name, show_forward=True)
         readout.value = _readout(f, df, a_slider.value, delta_slider.value)
-        png = _png(fig)
-        with picture:
-            picture.clear_output(wait=True)
-            display(Image(data=png, format="png"))
+        show_figure(picture, fig)
 
     for control in (pick, a_slider, delta_slider):
         control.observe(redraw, names="value")

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -16,6 +14,7 @@ from matplotlib.figure import Figure
 from numpy import ndarray
 
 from dlfs import functions as F
+from dlfs.widgets import show_figure
 
 #: The functions the explorer offers: dropdown name -> f(x, alpha). Only leaky ReLU uses alpha.
 ACTIVATIONS: dict[str, Callable[[ndarray, float], ndarray]] = {
@@ -49,13 +48,6 @@ def draw_activation(name: str, alpha: float = 0.1, x_range: tuple[float, float] 
     return fig
 
 
-def _png_output(fig: Figure) -> dict[str, object]:
-    """A Jupyter ``display_data`` output holding ``fig`` as a PNG (works with or without a kernel)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "data": {"image/png": data, "text/plain": f"<{fig.axes[0].get_title()}>"},
-            "metadata": {}}
 
 
 def activation_explorer(name: str = "leaky ReLU", alpha: float = 0.1) -> widgets.VBox:
@@ -75,7 +67,7 @@ def activation_explorer(name: str = "leaky ReLU", alpha: float = 0.1) -> widgets
         low, high = x_range.value
         if high - low < 0.5:  # both handles on one value: widen so there is something to draw
             high = low + 0.5
-        plot.outputs = (_png_output(draw_activation(choice.value, slope.value, (low, high))),)
+        show_figure(plot, draw_activation(choice.value, slope.value, (low, high)))
 
     for control in (choice, slope, x_range):
         control.observe(redraw, names="value")

@@ -17,18 +17,17 @@ Shapes: ``X`` is ``(n, k)``, ``y`` is ``(n, 1)``, as in :mod:`dlfs.regression`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
 from matplotlib.axes import Axes
 from matplotlib.patches import Circle, FancyArrowPatch
 from numpy import ndarray
 
 from dlfs.diagrams import EDGE_COLOR, WIRE_COLOR, Diagram, draw_box
 from dlfs.functions import sigmoid
+from dlfs.widgets import show_figure
 
 #: A loss above this counts as "diverged": the explorer stops there.
 DIVERGED = 1e12
@@ -171,10 +170,6 @@ def plot_learning_rates(X2: ndarray, y: ndarray, learning_rates: Sequence[float]
     return fig
 
 
-def _png(fig: Diagram) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 def loss_surface_explorer(X: ndarray, y: ndarray, feature_names: Sequence[str], *,
@@ -229,10 +224,7 @@ def loss_surface_explorer(X: ndarray, y: ndarray, feature_names: Sequence[str], 
             verdict = "still on the way down: more steps, or a larger learning rate?"
         readout.value = (f"loss at the start <b>{losses[0]:,.1f}</b>, after {len(losses) - 1} steps "
                          f"<b>{_fmt_loss(losses[-1])}</b>, lowest possible <b>{lowest:,.1f}</b>: {verdict}")
-        png = _png(fig)
-        with picture:
-            picture.clear_output(wait=True)
-            display(Image(data=png, format="png"))
+        show_figure(picture, fig)
 
     for control in (pick, rate, n_steps):
         control.observe(redraw, names="value")

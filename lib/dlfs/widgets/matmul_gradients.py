@@ -11,8 +11,6 @@ readout shows ``L`` before and after adding ε to ``X[i, j]``, the measured slop
 
 from __future__ import annotations
 
-import base64
-import io
 
 import ipywidgets as widgets
 import numpy as np
@@ -22,6 +20,7 @@ from numpy import ndarray
 
 from dlfs.functions import ArrayFunction, sigmoid
 from dlfs.matmul import matrix_forward_sum, matrix_function_backward_sum_1
+from dlfs.widgets import show_figure
 
 
 def example_batch(seed: int = 0, n: int = 3, k: int = 4, m: int = 2) -> tuple[ndarray, ndarray]:
@@ -75,13 +74,6 @@ def draw_gradient_heatmap(X: ndarray, W: ndarray, i: int, j: int, sigma: ArrayFu
     return fig
 
 
-def _png_output(fig: Figure) -> dict[str, object]:
-    """A Jupyter ``display_data`` output holding ``fig`` as a PNG (works with or without a kernel)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "data": {"image/png": data, "text/plain": f"<{fig.axes[0].get_title()}>"},
-            "metadata": {}}
 
 
 def _readout(numbers: dict[str, float], i: int, j: int, epsilon: float) -> str:
@@ -136,7 +128,7 @@ def nudge_element_explorer(X: ndarray | None = None, W: ndarray | None = None, *
         numbers = nudge_numbers(X, W, row.value, col.value, size.value, sigma)
         readout.value = _readout(numbers, row.value, col.value, size.value)
         fig = draw_gradient_heatmap(X, W, row.value, col.value, sigma, sigma_name, numbers["measured"], size.value)
-        plot.outputs = (_png_output(fig),)
+        show_figure(plot, fig)
 
     for control in (row, col, size):
         control.observe(redraw, names="value")
