@@ -16,6 +16,7 @@ Modules, in the order the chapters teach them:
 - :mod:`dlfs.checks` -- the graded checks of each chapter's exercises.
 - :mod:`dlfs.diagrams` -- matplotlib pictures: function boxes, chains of boxes, graphs, array axes.
 - :mod:`dlfs.matrix_diagrams` -- matplotlib pictures of matrix products and their gradients.
+- :mod:`dlfs.network_diagrams` -- matplotlib pictures of a network as a stack of boxes, forward and backward.
 - :mod:`dlfs.plots` -- matplotlib plots: functions, tangents, difference errors.
 - :mod:`dlfs.widgets` -- small ipywidgets explorers, one module per chapter.
 """

@@ -1,0 +1,446 @@
+"""Chapter 06 in the library: the graded checks of softmax, SoftmaxCrossEntropy and Sigmoid, and the pictures.
+
+Every check accepts the library's reference implementations and right answers
+written other ways, names each classic mistake in words, and works through a
+data-only stand-in for the class grader's channel (arrays and numbers in, arrays
+and numbers out, the learner's objects behind handles).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from numpy import ndarray
+
+from dlfs import losses, operations
+from dlfs import network_diagrams as nd
+from dlfs.checks import softmax as cs
+from dlfs.functions import sigmoid
+from dlfs.gradcheck import CheckFailed
+from dlfs.layers import Dense
+from dlfs.losses import Loss, MeanSquaredError
+from dlfs.network import NeuralNetwork
+from dlfs.operations import Operation
+
+# ---------------------------------------------------------------- right answers, written other ways
+
+
+def softmax_logsumexp(x: ndarray) -> ndarray:
+    m = x.max(axis=1, keepdims=True)
+    return np.exp(x - (m + np.log(np.exp(x - m).sum(axis=1, keepdims=True))))
+
+
+def softmax_loop(x: ndarray) -> ndarray:
+    out = np.empty_like(x, dtype=float)
+    for i, row in enumerate(x):
+        e = np.exp(row - row.max())
+        out[i] = e / e.sum()
+    return out
+
+
+def softmax_transposed(x: ndarray) -> list[list[float]]:
+    e = np.exp(x.T - x.T.max(axis=0))
+    return (e / e.sum(axis=0)).T.tolist()  # a nested list is fine: the check calls np.asarray on it
+
+
+class CrossEntropyByIndex(Loss):
+    """Picks the target's log-probability by index instead of multiplying by the one-hot y."""
+
+    def _output(self) -> float:
+        z, n = self.prediction, self.prediction.shape[0]
+        m = z.max(axis=1, keepdims=True)
+        log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(n), self.target.argmax(axis=1)].mean())
+
+    def _input_grad(self) -> ndarray:
+        n = self.prediction.shape[0]
+        grad = losses.softmax(self.prediction)
+        grad[np.arange(n), self.target.argmax(axis=1)] -= 1.0
+        return grad / n
+
+
+class CrossEntropyPlain:
+    """Not a Loss subclass at all: forward(prediction, target) and backward() are all a check uses."""
+
+    def forward(self, prediction: ndarray, target: ndarray) -> np.float64:
+        self.p = losses.softmax(prediction)
+        self.y = target
+        return -np.sum(target * losses.log_softmax(prediction)) / prediction.shape[0]
+
+    def backward(self) -> ndarray:
+        return (self.p - self.y) / self.y.shape[0]
+
+
+class SigmoidFromInput(Operation):
+    """σ'(x) computed from the input, in a form that cannot overflow: e^-|x| / (1 + e^-|x|)²."""
+
+    def _output(self) -> ndarray:
+        return sigmoid(self.input_)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        e = np.exp(-np.abs(self.input_))
+        return e / (1.0 + e) ** 2 * output_grad
+
+
+RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (cs.check_softmax, losses.softmax, {}),
+    (cs.check_softmax, losses.softmax, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_softmax, softmax_logsumexp, {}),
+    (cs.check_softmax, softmax_loop, {"shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_softmax, softmax_transposed, {}),
+    (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {}),
+    (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyByIndex, {}),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyPlain, {"shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_Sigmoid, operations.Sigmoid, {}),
+    (cs.check_Sigmoid, operations.Sigmoid, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_Sigmoid, SigmoidFromInput, {}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), RIGHT)
+def test_checks_accept_right_answers(check: Callable[..., None], answer: Any, kwargs: dict[str, Any]) -> None:
+    check(answer, **kwargs)
+
+
+# ---------------------------------------------------------------- the classic mistakes, by name
+
+
+def _naive_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _global_max_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _no_keepdims_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1)
+
+
+def _whole_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _no_return_softmax(x: ndarray) -> None:
+    np.exp(x)
+
+
+def _loss(output: Callable[[ndarray, ndarray], Any], grad: Callable[[ndarray, ndarray], Any]) -> type[Loss]:
+    """A Loss subclass whose ``_output`` and ``_input_grad`` are the given functions of (logits, target)."""
+
+    class Mistaken(Loss):
+        def _output(self) -> Any:
+            return output(self.prediction, self.target)
+
+        def _input_grad(self) -> Any:
+            return grad(self.prediction, self.target)
+
+    return Mistaken
+
+
+def _ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * losses.log_softmax(z)) / z.shape[0])
+
+
+def _ce_grad(z: ndarray, y: ndarray) -> ndarray:
+    return (losses.softmax(z) - y) / z.shape[0]
+
+
+def _naive_ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * np.log(np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))) / z.shape[0])
+
+
+def _log_of_softmax_ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * np.log(losses.softmax(z))) / z.shape[0])
+
+
+def _clipped_ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * np.log(np.clip(losses.softmax(z), 1e-9, 1 - 1e-9))) / z.shape[0])
+
+
+def _epsilon_ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * np.log(losses.softmax(z) + 1e-12)) / z.shape[0])
+
+
+def _odd_epsilon_ce(z: ndarray, y: ndarray) -> float:
+    return float(-np.sum(y * np.log(np.maximum(losses.softmax(z), 3e-11))) / z.shape[0])
+
+
+def _naive_ce_grad(z: ndarray, y: ndarray) -> ndarray:
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True) - y) / z.shape[0]
+
+
+def _sigmoid_op(grad: Callable[[Operation, ndarray], Any]) -> type[Operation]:
+    """An Operation with the right forward and the given ``_input_grad(self, output_grad)``."""
+
+    class Mistaken(Operation):
+        def _output(self) -> ndarray:
+            return sigmoid(self.input_)
+
+        def _input_grad(self, output_grad: ndarray) -> Any:
+            return grad(self, output_grad)
+
+    return Mistaken
+
+
+def _unstable_dsigmoid(op: Operation, g: ndarray) -> ndarray:
+    e = np.exp(-op.input_)
+    return e / (1 + e) ** 2 * g
+
+
+MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
+    # softmax
+    (cs.check_softmax, _naive_softmax, "subtract each row's maximum first"),
+    (cs.check_softmax, _global_max_softmax, "maximum of the whole array"),
+    (cs.check_softmax, _no_keepdims_softmax, "keepdims=True"),
+    (cs.check_softmax, lambda x: losses.softmax(x, axis=0), "normalised each column (axis=0"),
+    (cs.check_softmax, _whole_softmax, "sum over the whole array"),
+    (cs.check_softmax, lambda x: x / x.sum(axis=1, keepdims=True), "normalised the logits themselves"),
+    (cs.check_softmax, losses.log_softmax, "this is log(softmax(x))"),
+    (cs.check_softmax, _no_return_softmax, "forget the `return`"),
+    # SoftmaxCrossEntropy: the forward
+    (cs.check_SoftmaxCrossEntropy, _loss(lambda z, y: z.shape[0] * _ce(z, y), _ce_grad), "divide by n"),
+    (cs.check_SoftmaxCrossEntropy, _loss(lambda z, y: -_ce(z, y), _ce_grad), "opposite sign"),
+    (cs.check_SoftmaxCrossEntropy,
+     _loss(lambda z, y: float(-np.sum(y * losses.log_softmax(z, axis=0)) / z.shape[0]), _ce_grad), "over axis 0"),
+    (cs.check_SoftmaxCrossEntropy, _loss(lambda z, y: float(-np.mean(y * losses.log_softmax(z))), _ce_grad),
+     "averaged over all n·k elements"),
+    (cs.check_SoftmaxCrossEntropy,
+     _loss(lambda z, y: float(-np.sum(losses.log_softmax(z)) / z.shape[0]), _ce_grad), "only the target's class counts"),
+    (cs.check_SoftmaxCrossEntropy, _loss(lambda z, y: -np.sum(y * losses.log_softmax(z), axis=1), _ce_grad),
+     "must be one number"),
+    (cs.check_SoftmaxCrossEntropy, _loss(lambda z, y: None, _ce_grad), "forget the `return`"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_naive_ce, _ce_grad), "subtract each row's max first"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_log_of_softmax_ce, _ce_grad), "instead of np.log(softmax(z))"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_clipped_ce, _ce_grad), "caps each row's loss"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_epsilon_ce, _ce_grad), "caps each row's loss"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_odd_epsilon_ce, _ce_grad), "caps each row's loss"),
+    # SoftmaxCrossEntropy: the backward
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: losses.softmax(z) - y), "left out the 1/n"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: -_ce_grad(z, y)), "opposite sign"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: (z - y) / z.shape[0]), "used the logits z"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: (losses.softmax(z, axis=0) - y) / z.shape[0]),
+     "runs over axis 0"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: _ce_grad(z, y) / z.shape[1]), "divided by n·k"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: losses.softmax(z) / z.shape[0]), "left out - y"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: -y / losses.softmax(z) / z.shape[0]),
+     "gradient with respect to the probabilities"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: None), "did you forget `return`"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: _ce_grad(z, y).T),
+     "_input_grad must return the prediction's shape"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, _naive_ce_grad), "compute the softmax with each row's max subtracted"),
+    # Sigmoid
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * g), "you used σ(x), the function's value"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 - op.output)),
+     "multiply it element-wise by output_grad"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.input_ * (1 - op.input_) * g), "you used the input x"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: sigmoid(op.output) * (1 - sigmoid(op.output)) * g),
+     "already σ(x)"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: (1 - op.output**2) * g), "tanh's derivative"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: -op.output * (1 - op.output) * g), "opposite sign"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 + op.output) * g), "with a minus"),
+    (cs.check_Sigmoid, _sigmoid_op(_unstable_dsigmoid), "never overflows"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: None), "did you forget `return`"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: np.sum(op.output * (1 - op.output) * g, axis=0)),
+     "_input_grad must return the input's shape"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), MISTAKES)
+def test_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Any, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value)
+
+
+def test_not_written_yet_is_said_in_words() -> None:
+    def stub(x: ndarray) -> ndarray:
+        raise NotImplementedError()
+
+    class StubLoss(Loss):
+        def _output(self) -> float:
+            raise NotImplementedError()
+
+    class StubSigmoid(Operation):
+        def _output(self) -> ndarray:
+            return sigmoid(self.input_)
+
+        def _input_grad(self, output_grad: ndarray) -> ndarray:
+            raise NotImplementedError()
+
+    for check, learner in ((cs.check_softmax, stub), (cs.check_SoftmaxCrossEntropy, StubLoss),
+                           (cs.check_Sigmoid, StubSigmoid)):
+        with pytest.raises(CheckFailed, match="not written yet"):
+            check(learner)
+
+
+def test_a_backward_that_disagrees_with_its_own_forward_is_caught() -> None:
+    # the right gradient, but a forward that is right only at the point checked: the slope check sees it
+    class Inconsistent(Loss):
+        def _output(self) -> float:
+            z, y = self.prediction, self.target
+            return _ce(z, y) + (0.0 if getattr(type(self), "first", True) else float(np.sum(z**2)))
+
+        def _input_grad(self) -> ndarray:
+            type(self).first = False
+            return _ce_grad(self.prediction, self.target)
+
+    with pytest.raises(CheckFailed, match="against the slope of your own forward"):
+        cs.check_SoftmaxCrossEntropy(Inconsistent)
+
+
+def test_shapes_are_never_square_and_have_batch_and_classes() -> None:
+    for n, k in cs.VISIBLE_SHAPES + cs.HIDDEN_SHAPES[:3]:
+        assert n != k and k > 1
+    assert all(n > 1 for n, _ in cs.VISIBLE_SHAPES)
+    assert max(n for n, _ in cs.VISIBLE_SHAPES) >= 3  # the ±1000 case needs 3 rows
+
+
+def test_checks_are_deterministic() -> None:
+    messages = []
+    for _ in range(2):
+        with pytest.raises(CheckFailed) as info:
+            cs.check_softmax(lambda x: losses.softmax(x, axis=0), seed=7)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+# ---------------------------------------------------------------- a data-only channel, as the class grader has
+
+
+def _is_data(value: Any) -> bool:
+    if isinstance(value, ndarray):
+        return value.dtype != object
+    if value is None or isinstance(value, bool | int | float | str | np.generic | np.random.Generator):
+        return True
+    if isinstance(value, tuple | list):
+        return all(_is_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_data(v) for k, v in value.items())
+    return callable(value) and "<" not in getattr(value, "__qualname__", "<") and not hasattr(value, "__self__")
+
+
+def _to_channel(value: Any) -> Any:
+    """What crossing the channel makes of a value: data is copied, anything else stays behind a handle."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, ndarray) and value.dtype != object:
+        return value.copy()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return type(value)(_to_channel(v) for v in value)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _to_channel(v) for k, v in value.items()}
+    return Handle(value)
+
+
+class Remote:
+    """The learner's function or class, reachable only by calls with data (copied both ways)."""
+
+    def __init__(self, target: Any, name: str) -> None:
+        self._target = target
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        assert _is_data(args) and _is_data(kwargs), f"the check passed something that is not data: {args!r} {kwargs!r}"
+        return _to_channel(self._target(*copy.deepcopy(args), **copy.deepcopy(kwargs)))
+
+
+class Handle:
+    """A learner's object left behind the channel: only its attributes and methods can be asked for."""
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        value = getattr(self._obj, attr)
+        return Remote(value, attr) if callable(value) else _to_channel(value)
+
+
+@pytest.mark.parametrize(
+    ("check", "answer", "name"),
+    [(cs.check_softmax, losses.softmax, "softmax"),
+     (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, "SoftmaxCrossEntropy"),
+     (cs.check_Sigmoid, operations.Sigmoid, "Sigmoid")],
+)
+def test_checks_work_through_a_data_only_channel(check: Callable[..., None], answer: Any, name: str) -> None:
+    check(Remote(answer, name))
+    check(Remote(answer, name), seed=11, shapes=cs.HIDDEN_SHAPES)
+
+
+def test_mistakes_are_named_through_a_data_only_channel() -> None:
+    with pytest.raises(CheckFailed, match="left out the 1/n"):
+        cs.check_SoftmaxCrossEntropy(Remote(_loss(_ce, lambda z, y: losses.softmax(z) - y), "SoftmaxCrossEntropy"))
+    with pytest.raises(CheckFailed, match="multiply it element-wise by output_grad"):
+        cs.check_Sigmoid(Remote(_sigmoid_op(lambda op, g: op.output * (1 - op.output)), "Sigmoid"))
+    with pytest.raises(CheckFailed, match="maximum of the whole array"):
+        cs.check_softmax(Remote(_global_max_softmax, "softmax"))
+
+
+# ---------------------------------------------------------------- the chapter's pictures
+
+
+def _titled(fig: Figure) -> bool:
+    titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text() if fig._suptitle else ""]
+    return any(t.strip() for t in titles)
+
+
+def _trained_net() -> NeuralNetwork:
+    net = NeuralNetwork([Dense(5, operations.Tanh(), "glorot", dropout=0.8), Dense(3, operations.Linear(), "glorot")],
+                        losses.SoftmaxCrossEntropy(), seed=0)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(4, 6)), np.eye(3)[[0, 1, 2, 0]]
+    net.train_batch(X, y)
+    return net
+
+
+def test_diagrams_of_a_network_have_titles_and_follow_its_layers() -> None:
+    net = _trained_net()
+    stack = nd.network_stack_diagram(net)
+    flow = nd.forward_backward_diagram(net)
+    for fig in (stack, flow, nd.operation_diagram(), nd.operation_diagram(param=True), nd.loss_graph_diagram()):
+        assert _titled(fig)
+        assert fig._repr_png_()[:4] == b"\x89PNG"
+    texts = " ".join(t.get_text() for t in flow.axes[0].texts)
+    for name in ("WeightMultiply", "BiasAdd", "Tanh", "Dropout", "Linear", "SoftmaxCrossEntropy"):
+        assert name in texts
+    assert "(4, 5)" in texts and "(5, 3)" in texts  # shapes read from the network's own arrays
+
+
+def test_diagrams_of_an_unbuilt_network_name_its_layers() -> None:
+    net = NeuralNetwork([Dense(7), Dense(2, operations.Linear())], MeanSquaredError())
+    texts = " ".join(t.get_text() for t in nd.network_stack_diagram(net).axes[0].texts)
+    assert "Dense(7" in texts and "MeanSquaredError" in texts
+
+
+def test_plots_have_titles_and_labelled_axes() -> None:
+    rng = np.random.default_rng(0)
+    histories = {"a": {"epoch": [10, 20], "test_accuracy": [0.5, 0.6]},
+                 "b": {"epoch": [10, 20], "test_accuracy": [0.4, 0.7]}}
+    figures = [
+        nd.plot_digits(rng.uniform(size=(6, 64)), np.arange(6)),
+        nd.plot_softmax_bars(np.array([2.0, 1.0, -1.0])),
+        nd.plot_loss_against_probability(),
+        nd.plot_gradient_against_logit(),
+        nd.plot_float64_range(np.array([1000.0, 998.0, 990.0])),
+        nd.plot_accuracy_histories(histories),
+        nd.plot_learning_rate_sweep([0.1, 0.3], {"a": [0.5, 0.6], "b": [0.7, 0.2]}),
+    ]
+    for fig in figures:
+        assert _titled(fig)
+        labelled = [ax for ax in fig.axes if ax.get_xlabel() and ax.get_ylabel()]
+        assert labelled, f"no labelled axes in {fig.axes[0].get_title()!r}"
