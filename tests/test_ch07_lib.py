@@ -1,0 +1,569 @@
+"""Chapter 07 in the library: momentum, learning-rate decay, Glorot initialisation, dropout; checks and pictures.
+
+The checks accept the library's own implementations and right answers written other
+ways, name every classic mistake, and work unchanged when the learner's function or
+class lives in a sandboxed kernel reached over the grader's data-only channel. The
+final recipe of the experiment ladder reaches 97 % test accuracy on the digits.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from dlfs import dropout as library_dropout
+from dlfs.checks import momentum as mc
+from dlfs.datasets import load_digits_data, one_hot
+from dlfs.gradcheck import CheckFailed
+from dlfs.initializers import glorot_init, standard_init
+from dlfs.layers import Dense
+from dlfs.losses import SoftmaxCrossEntropy
+from dlfs.network import NeuralNetwork
+from dlfs.operations import Linear, Tanh
+from dlfs.optimizers import SGDMomentum, exponential_decay, linear_decay
+from dlfs.trainer import Trainer, accuracy
+from dlfs.widgets import momentum as V
+
+# ---------------------------------------------------------------- right answers, written several ways
+
+
+def momentum_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float,
+                       momentum: float) -> tuple[np.ndarray, np.ndarray]:
+    v = momentum * velocity + lr * grad
+    return param - v, v
+
+
+def momentum_with_library_optimizer(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float,
+                                    momentum: float) -> tuple[np.ndarray, np.ndarray]:
+    optimizer = SGDMomentum(lr=lr, momentum=momentum)
+    optimizer.velocities[0] = velocity.copy()
+    new = param.copy()
+    optimizer.step([new], [grad])
+    return new, optimizer.velocities[0]
+
+
+def momentum_in_place(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float,
+                      momentum: float) -> list[np.ndarray]:
+    velocity *= momentum  # changes the arrays it was given, and returns them (as a list)
+    velocity += lr * grad
+    param -= velocity
+    return [param, velocity]
+
+
+def momentum_expanded(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float,
+                      momentum: float) -> tuple[np.ndarray, np.ndarray]:
+    return param - momentum * velocity - lr * grad, np.add(lr * grad, momentum * velocity)
+
+
+def decay_by_logs(lr: float, final_lr: float, epoch: int, max_epochs: int) -> np.float64:
+    return lr * np.exp(epoch / (max_epochs - 1) * np.log(final_lr / lr))
+
+
+def decay_from_the_end(lr: float, final_lr: float, epoch: int, max_epochs: int) -> float:
+    t = epoch / (max_epochs - 1)
+    return final_lr * (lr / final_lr) ** (1 - t)
+
+
+def decay_by_factor(lr: float, final_lr: float, epoch: int, max_epochs: int) -> np.ndarray:
+    factor = (final_lr / lr) ** (1 / (max_epochs - 1))
+    return np.array([lr * factor**epoch])  # one number, in an array of shape (1,)
+
+
+def glorot_standard_normal(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal((n_in, n_out)) * (2 / (n_in + n_out)) ** 0.5
+
+
+def glorot_keywords(n_in: int, n_out: int, rng: np.random.Generator) -> list[list[float]]:
+    return rng.normal(scale=np.sqrt(2.0 / (n_out + n_in)), size=(n_in, n_out)).tolist()
+
+
+class DropoutReference:
+    def __init__(self, keep_prob: float, seed: int) -> None:
+        self.keep_prob, self.rng, self.mask, self.training = keep_prob, np.random.default_rng(seed), None, True
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.training = training
+        if not training:
+            return x
+        self.mask = self.rng.random(x.shape) < self.keep_prob
+        return x * self.mask / self.keep_prob
+
+    def backward(self, output_grad: np.ndarray) -> np.ndarray:
+        return output_grad * self.mask / self.keep_prob if self.training else output_grad
+
+
+class DropoutFromLibrary:
+    """The library's Dropout operation behind the exercise's interface."""
+
+    def __init__(self, keep_prob: float, seed: int) -> None:
+        self.op = library_dropout.Dropout(keep_prob, seed=seed)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.op.training = training
+        return self.op.forward(x)
+
+    def backward(self, output_grad: np.ndarray) -> np.ndarray:
+        return self.op.backward(output_grad)
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        return self.op.mask  # a float 0/1 mask
+
+
+class DropoutBinomial(DropoutReference):
+    """rng.binomial(1, p) draws the same masks as rng.random() < p only for p > 0.5."""
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.training = training
+        if not training:
+            return x
+        self.mask = self.rng.binomial(1, self.keep_prob, size=x.shape)
+        return np.where(self.mask == 1, x / self.keep_prob, 0.0)
+
+
+class DropoutFloatMask(DropoutReference):
+    """Keeps a float 0/1 mask, and a scaled copy for the products; changes x in place at training."""
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.training = training
+        if not training:
+            return x.copy()
+        self.mask = (self.rng.random(x.shape) < self.keep_prob).astype(float)
+        self.scaled = self.mask / self.keep_prob
+        x *= self.scaled
+        return x
+
+    def backward(self, output_grad: np.ndarray) -> np.ndarray:
+        return np.multiply(output_grad, self.scaled) if self.training else output_grad
+
+
+RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (mc.check_sgd_momentum_update, momentum_reference, {}),
+    (mc.check_sgd_momentum_update, momentum_reference, {"seed": 23, "cases": mc.HIDDEN_MOMENTUM_CASES}),
+    (mc.check_sgd_momentum_update, momentum_with_library_optimizer, {}),
+    (mc.check_sgd_momentum_update, momentum_with_library_optimizer, {"seed": 5, "cases": mc.HIDDEN_MOMENTUM_CASES}),
+    (mc.check_sgd_momentum_update, momentum_in_place, {}),
+    (mc.check_sgd_momentum_update, momentum_expanded, {"seed": 2}),
+    (mc.check_exponential_decay, exponential_decay, {}),
+    (mc.check_exponential_decay, exponential_decay, {"seed": 31, "schedules": mc.HIDDEN_SCHEDULES}),
+    (mc.check_exponential_decay, decay_by_logs, {}),
+    (mc.check_exponential_decay, decay_from_the_end, {"seed": 4, "schedules": mc.HIDDEN_SCHEDULES}),
+    (mc.check_exponential_decay, decay_by_factor, {}),
+    (mc.check_glorot_init, glorot_init, {}),
+    (mc.check_glorot_init, glorot_init, {"seed": 37, "shapes": mc.HIDDEN_GLOROT_SHAPES, "big": mc.HIDDEN_GLOROT_BIG}),
+    (mc.check_glorot_init, glorot_standard_normal, {"seed": 3}),
+    (mc.check_glorot_init, glorot_keywords, {}),
+    (mc.check_dropout, DropoutReference, {}),
+    (mc.check_dropout, DropoutReference, {"seed": 41, "cases": mc.HIDDEN_DROPOUT_CASES}),
+    (mc.check_dropout, DropoutFromLibrary, {}),
+    (mc.check_dropout, DropoutFromLibrary, {"seed": 7, "cases": mc.HIDDEN_DROPOUT_CASES}),
+    (mc.check_dropout, DropoutFloatMask, {}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), RIGHT)
+def test_checks_accept_right_answers_quickly(check: Callable[..., None], answer: Any, kwargs: dict[str, Any]) -> None:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(answer, **kwargs)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_statistical_part_of_glorot_does_not_fail_a_right_answer_by_chance(seed: int) -> None:
+    # 5 standard errors: a right answer fails by chance about once in a million draws
+    mc.check_glorot_init(glorot_standard_normal, seed=1000 + seed, shapes=())
+    mc.check_glorot_init(glorot_init, seed=2000 + seed, shapes=(), big=mc.HIDDEN_GLOROT_BIG)
+
+
+# ---------------------------------------------------------------- classic mistakes and their messages
+
+
+def _momentum(step: Callable[..., tuple[Any, Any]]) -> Callable[..., Any]:
+    def sgd_momentum_update(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float, momentum: float) -> Any:
+        return step(param, grad, velocity, lr, momentum)
+    return sgd_momentum_update
+
+
+def _stub(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError()
+
+
+def _decay(rate: Callable[[float, float, int, int], Any]) -> Callable[..., Any]:
+    def exponential_decay(lr: float, final_lr: float, epoch: int, max_epochs: int) -> Any:
+        return rate(lr, final_lr, epoch, max_epochs)
+    return exponential_decay
+
+
+def _glorot(draw: Callable[[int, int, np.random.Generator], Any]) -> Callable[..., Any]:
+    def glorot(n_in: int, n_out: int, rng: np.random.Generator) -> Any:
+        return draw(n_in, n_out, rng)
+    return glorot
+
+
+def _dropout(**mistake: Any) -> type:
+    """A Dropout with one mistake switched on."""
+
+    class Dropout(DropoutReference):
+        def __init__(self, keep_prob: float, seed: int) -> None:
+            super().__init__(keep_prob, seed)
+            self.seed = seed
+
+        def _draw(self, shape: tuple[int, ...]) -> np.ndarray:
+            if mistake.get("global_random"):
+                return np.random.default_rng().random(shape) < self.keep_prob
+            if mistake.get("new_generator"):
+                self.rng = np.random.default_rng(self.seed)
+            u = self.rng.random(shape)
+            return u >= self.keep_prob if mistake.get("keep_is_drop") else u < self.keep_prob
+
+        def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+            self.training = training
+            if not training and not mistake.get("at_inference") and not mistake.get("scaled_at_inference"):
+                return x
+            if not training and mistake.get("scaled_at_inference"):
+                return x * self.keep_prob
+            self.mask = self._draw(x.shape)
+            scale = 1.0 if mistake.get("no_rescale") else self.keep_prob
+            if mistake.get("store_scaled"):
+                self.mask = self.mask / self.keep_prob
+                return x * self.mask
+            return x * self.mask / scale
+
+        def backward(self, output_grad: np.ndarray) -> np.ndarray:
+            if mistake.get("backward_no_mask"):
+                return output_grad / self.keep_prob
+            if mistake.get("backward_new_mask"):
+                return output_grad * self._draw(output_grad.shape) / self.keep_prob
+            if mistake.get("backward_keeps_mask"):
+                return output_grad * self.mask / self.keep_prob
+            return super().backward(output_grad) if not mistake.get("store_scaled") else (
+                output_grad * self.mask if self.training else output_grad)
+
+    return Dropout
+
+
+class DropoutWithoutMask:
+    def __init__(self, keep_prob: float, seed: int) -> None:
+        self.p, self.rng = keep_prob, np.random.default_rng(seed)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self._m = self.rng.random(x.shape) < self.p
+        return x * self._m / self.p
+
+    def backward(self, output_grad: np.ndarray) -> np.ndarray:
+        return output_grad * self._m / self.p
+
+
+class DropoutStubMethods:
+    def __init__(self, keep_prob: float, seed: int) -> None:
+        self.keep_prob = keep_prob
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        raise NotImplementedError()
+
+
+MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
+    # sgd_momentum_update
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p + (mu * v + lr * g), mu * v + lr * g)),
+     "you added the velocity to the parameter"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p + (mu * v - lr * g), mu * v - lr * g)),
+     "your velocity has the opposite sign"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - (mu * v - lr * g), mu * v - lr * g)),
+     "two minus signs"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - v, mu * v + lr * g)),
+     "you moved the parameter with the old velocity"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - lr * (mu * v + lr * g), mu * v + lr * g)),
+     "you multiplied by the learning rate twice"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - lr * (mu * v + g), mu * v + g)),
+     "PyTorch's convention"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - mu * (v + lr * g), mu * (v + lr * g))),
+     "the momentum μ multiplies the old velocity only"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - (v + mu * lr * g), v + mu * lr * g)),
+     "the momentum μ multiplies the old velocity only"),
+    (mc.check_sgd_momentum_update,
+     _momentum(lambda p, g, v, lr, mu: (p - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g)), "'moving average' form"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - lr * g, lr * g)), "this is plain SGD"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - (mu * v + lr * g), v)),
+     "you returned the velocity you were given"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (mu * v + lr * g, p - (mu * v + lr * g))),
+     "the order is (new_param, new_velocity)"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: p - (mu * v + lr * g)), "it returned one array of shape (3, 4)"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: None), "returned None"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p, None)), "new_velocity is None"),
+    (mc.check_sgd_momentum_update, _momentum(lambda p, g, v, lr, mu: (p - 2 * lr * g, mu * v + 2 * lr * g)),
+     "new_velocity from sgd_momentum_update(param, grad, velocity, lr=0.05, momentum=0.8) for arrays of shape (3, 4), "
+     "step 1 of 4"),
+    (mc.check_sgd_momentum_update, _stub, "sgd_momentum_update is not written yet"),
+    # exponential_decay
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * (f / lr) ** (e / m)), "reaches final_lr at epoch max_epochs"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * (f / lr) ** ((e + 1) / m)), "counted the epochs from 1"),
+    (mc.check_exponential_decay, _decay(linear_decay), "this is linear decay"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * (lr / f) ** (e / (m - 1))), "the ratio is upside down"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: (f / lr) ** (e / (m - 1))), "you left out the starting value"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * (f / lr) ** (e // (m - 1))), "integer division"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * np.exp(-e / (m - 1))), "lr · exp(−t)"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: lr * 0.9**e), "for epoch = 0 .. 9 (index = epoch)"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: np.full(2, lr)), "should return one number"),
+    (mc.check_exponential_decay, _decay(lambda lr, f, e, m: None), "returned None"),
+    (mc.check_exponential_decay, _stub, "exponential_decay is not written yet"),
+    # glorot_init
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: glorot_init(m, n, rng)), "this is the transpose"),
+    (mc.check_glorot_init, _glorot(standard_init), "standard_init"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, np.sqrt(1 / n), (n, m))), "1 / n_in (LeCun's"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, np.sqrt(1 / m), (n, m))), "this is the variance 1 / n_out"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, np.sqrt(2 / n), (n, m))), "He's, for ReLU"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, np.sqrt(1 / (n + m)), (n, m))), "the 2 is missing"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, 2 / (n + m), (n, m))),
+     "you used the variance as the standard deviation"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, (2 / (n + m)) ** 0.25, (n, m))),
+     "you took the square root twice"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.random((n, m)) * np.sqrt(2 / (n + m))), "centred on 0"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.uniform(-np.sqrt(6 / (n + m)), np.sqrt(6 / (n + m)), (n, m))),
+     "uniform distribution"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: rng.normal(0, np.sqrt(2 / (n + m)), (m, n)).T),
+     "you drew an (n_out, n_in) matrix and transposed it"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: np.random.default_rng(99).normal(0, np.sqrt(2 / (n + m)), (n, m))),
+     "the statistics are right but not the numbers"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: (rng.random(), rng.normal(0, np.sqrt(2 / (n + m)), (n, m)))[1]),
+     "draw nothing else from it first"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: glorot_init(n, m, rng)[:, :-1]), "expected an array of shape (300, 200)"),
+    (mc.check_glorot_init, _glorot(lambda n, m, rng: None), "returned None"),
+    (mc.check_glorot_init, _stub, "glorot_init is not written yet"),
+    # Dropout
+    (mc.check_dropout, _dropout(no_rescale=True), "the kept units are not rescaled"),
+    (mc.check_dropout, _dropout(keep_is_drop=True), "keep_prob is the probability of *keeping* a unit"),
+    (mc.check_dropout, _dropout(global_random=True), "Draw the mask exactly as it says"),
+    (mc.check_dropout, DropoutBinomial, "these are the units rng.binomial(1, keep_prob, x.shape) keeps"),
+    (mc.check_dropout, _dropout(new_generator=True), "this is the first mask again"),
+    (mc.check_dropout, _dropout(store_scaled=True), "store the mask itself"),
+    (mc.check_dropout, _dropout(backward_no_mask=True), "backward must drop the same units as forward"),
+    (mc.check_dropout, _dropout(backward_new_mask=True), "backward drew a new mask"),
+    (mc.check_dropout, _dropout(at_inference=True), "at inference (training=False) dropout does nothing"),
+    (mc.check_dropout, _dropout(scaled_at_inference=True), "nothing is scaled at inference"),
+    (mc.check_dropout, _dropout(backward_keeps_mask=True), "backward is the identity too"),
+    (mc.check_dropout, DropoutWithoutMask, "has no attribute `mask`"),
+    (mc.check_dropout, DropoutStubMethods, "Dropout.forward is not written yet"),
+    (mc.check_dropout, _stub, "Dropout(0.8, 0) is not written yet"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), MISTAKES)
+def test_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Any, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value), str(info.value)
+
+
+def test_a_wrong_answer_cannot_pass_by_changing_what_it_was_given() -> None:
+    def sneaky(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray, lr: float, momentum: float) -> Any:
+        grad[...] = 0.0  # hoping the check compares with a step from a zero gradient
+        param[...] = 0.0
+        return param, velocity
+
+    with pytest.raises(CheckFailed, match="sgd_momentum_update"):
+        mc.check_sgd_momentum_update(sneaky)
+
+
+def test_case_values_cannot_hide_a_mistake() -> None:
+    for shape, lr, mu, steps in mc.VISIBLE_MOMENTUM_CASES + mc.HIDDEN_MOMENTUM_CASES:
+        assert steps >= 3 and lr not in (mu, 1 - mu, 1.0)  # step 2 onwards has a velocity; factors differ
+    for lr, final_lr, max_epochs in mc.VISIBLE_SCHEDULES + mc.HIDDEN_SCHEDULES:
+        assert 0 < final_lr < lr and max_epochs >= 2
+    for n_in, n_out in mc.VISIBLE_GLOROT_SHAPES + mc.HIDDEN_GLOROT_SHAPES + (mc.VISIBLE_GLOROT_BIG, mc.HIDDEN_GLOROT_BIG):
+        assert n_in != n_out
+    for shape, keep_prob in mc.VISIBLE_DROPOUT_CASES + mc.HIDDEN_DROPOUT_CASES:
+        assert len(set(shape)) == len(shape) and 0 < keep_prob < 1
+
+
+def test_hidden_cases_differ_from_visible_ones() -> None:
+    assert set(mc.HIDDEN_MOMENTUM_CASES).isdisjoint(mc.VISIBLE_MOMENTUM_CASES)
+    assert set(mc.HIDDEN_SCHEDULES).isdisjoint(mc.VISIBLE_SCHEDULES)
+    assert set(mc.HIDDEN_GLOROT_SHAPES).isdisjoint(mc.VISIBLE_GLOROT_SHAPES)
+    assert mc.HIDDEN_GLOROT_BIG != mc.VISIBLE_GLOROT_BIG
+    assert set(mc.HIDDEN_DROPOUT_CASES).isdisjoint(mc.VISIBLE_DROPOUT_CASES)
+
+
+# ---------------------------------------------------------------- the checks over the grader's data-only channel
+
+LEARNER_CODE = '''
+import numpy as np
+
+def sgd_momentum_update(param, grad, velocity, lr, momentum):
+    velocity *= momentum
+    velocity += lr * grad
+    param -= velocity
+    return param, velocity
+
+def exponential_decay(lr, final_lr, epoch, max_epochs):
+    return lr * (final_lr / lr) ** (epoch / (max_epochs - 1))
+
+def glorot_init(n_in, n_out, rng):
+    return rng.standard_normal((n_in, n_out)) * np.sqrt(2 / (n_in + n_out))
+
+class Dropout:
+    def __init__(self, keep_prob, seed):
+        self.keep_prob, self.rng, self.mask, self.training = keep_prob, np.random.default_rng(seed), None, True
+    def forward(self, x, training):
+        self.training = training
+        if not training:
+            return x
+        self.mask = self.rng.random(x.shape) < self.keep_prob
+        return x * self.mask / self.keep_prob
+    def backward(self, output_grad):
+        return output_grad * self.mask / self.keep_prob if self.training else output_grad
+
+def lr_twice(param, grad, velocity, lr, momentum):
+    v = momentum * velocity + lr * grad
+    return param - lr * v, v
+
+def decay_off_by_one(lr, final_lr, epoch, max_epochs):
+    return lr * (final_lr / lr) ** (epoch / max_epochs)
+
+def glorot_transposed(n_in, n_out, rng):
+    return rng.normal(0, np.sqrt(2 / (n_in + n_out)), size=(n_out, n_in))
+
+class DropoutNewMaskInBackward(Dropout):
+    def backward(self, output_grad):
+        return output_grad * (self.rng.random(output_grad.shape) < self.keep_prob) / self.keep_prob
+
+class DropoutStub:
+    def __init__(self, keep_prob, seed):
+        raise NotImplementedError()
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel_channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from dlfs_autograder.remote import Channel
+    from dlfs_autograder.sandbox import Kernel, Limits
+
+    kernel = Kernel(tmp_path_factory.mktemp("kernel07"), ROOT, Limits(cell_seconds=20))
+    kernel.start()
+    run = kernel.execute(LEARNER_CODE)
+    assert run.error is None, run.error
+    channel = Channel(kernel)
+    channel.install()
+    yield channel
+    kernel.shutdown()
+
+
+REMOTE_RIGHT = [
+    (mc.check_sgd_momentum_update, "sgd_momentum_update", {"seed": 23, "cases": mc.HIDDEN_MOMENTUM_CASES}),
+    (mc.check_exponential_decay, "exponential_decay", {"seed": 31, "schedules": mc.HIDDEN_SCHEDULES}),
+    (mc.check_glorot_init, "glorot_init", {"seed": 37, "shapes": mc.HIDDEN_GLOROT_SHAPES, "big": mc.HIDDEN_GLOROT_BIG}),
+    (mc.check_dropout, "Dropout", {"seed": 41, "cases": mc.HIDDEN_DROPOUT_CASES}),
+]
+REMOTE_WRONG = [
+    (mc.check_sgd_momentum_update, "lr_twice", "you multiplied by the learning rate twice"),
+    (mc.check_exponential_decay, "decay_off_by_one", "reaches final_lr at epoch max_epochs"),
+    (mc.check_glorot_init, "glorot_transposed", "this is the transpose"),
+    (mc.check_dropout, "DropoutNewMaskInBackward", "backward drew a new mask"),
+    (mc.check_dropout, "DropoutStub", "not written yet"),
+]
+
+
+@pytest.mark.parametrize(("check", "name", "kwargs"), REMOTE_RIGHT)
+def test_checks_pass_right_answers_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
+                                                         kwargs: dict[str, Any]) -> None:
+    from dlfs_autograder.remote import RemoteFunction
+
+    kernel_channel.install()
+    start = time.perf_counter()
+    check(RemoteFunction(kernel_channel, name))
+    check(RemoteFunction(kernel_channel, name), **kwargs)
+    assert time.perf_counter() - start < 4.0
+
+
+@pytest.mark.parametrize(("check", "name", "message"), REMOTE_WRONG)
+def test_checks_name_mistakes_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
+                                                    message: str) -> None:
+    from dlfs_autograder.remote import RemoteFunction
+
+    kernel_channel.install()
+    with pytest.raises(CheckFailed, match="Hint|not written") as info:
+        check(RemoteFunction(kernel_channel, name))
+    assert message in str(info.value)
+
+
+# ---------------------------------------------------------------- the ball in the bowl
+
+
+def test_momentum_path_takes_the_optimizers_steps() -> None:
+    path, losses = V.momentum_path(0.05, 0.9, 5)
+    w, optimizer = np.array([V.START], dtype=float), SGDMomentum(lr=0.05, momentum=0.9)
+    for row in path[1:]:
+        optimizer.step([w], [V.bowl_gradient(w)])
+        np.testing.assert_allclose(w[0], row)
+    np.testing.assert_allclose(losses, V.bowl_loss(path))
+
+
+def test_the_bowl_tells_the_story_the_text_tells() -> None:
+    _, sgd = V.momentum_path(0.05, 0.0, 60)
+    _, mom = V.momentum_path(0.05, 0.9, 60)
+    assert mom[-1] < sgd[-1] / 50  # "about a hundred times lower"
+    assert V.momentum_path(0.19, 0.0, 200)[1][-1] < 1e-3  # plain gradient descent: stable below 2 / b = 0.2 ...
+    _, diverged = V.momentum_path(0.21, 0.0, 200)
+    assert diverged[-1] > V.DIVERGED and len(diverged) < 201  # ... diverges above it, and the path stops
+    assert V.momentum_path(0.37, 0.9, 400)[1][-1] < 1e-3  # with momentum 0.9 the limit is 2 (1 + 0.9) / 10 = 0.38
+    assert V.momentum_path(0.39, 0.9, 400)[1][-1] > V.DIVERGED
+    np.testing.assert_array_equal(V.momentum_path(0.05, 0.0, 10)[0], V.momentum_path(0.05, 0.0, 10)[0])
+
+
+def test_glorot_keeps_tanh_units_unsaturated_on_the_digits() -> None:
+    X = load_digits_data().X_train
+    standard, glorot = V.activation_spread(X, "standard"), V.activation_spread(X, "glorot")
+    assert np.all(standard["saturated"][1:] > 0.5) and np.all(standard["std"] > 3)
+    assert np.all(glorot["saturated"] < 0.01) and np.all(glorot["std"] < 1)
+
+
+def test_figures_and_explorer_work_headless_with_titles_and_labels() -> None:
+    X = load_digits_data().X_train
+    names = ["MSE, sigmoid outputs", "softmax cross-entropy", "+ momentum 0.9"]
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = [
+            V.plot_momentum_paths(),
+            V.plot_momentum_paths(0.3, 0.5, 30),  # plain gradient descent diverges: still a picture
+            V.plot_velocity_memory(),
+            V.plot_output_gradients(),
+            V.plot_decay_schedules(),
+            V.plot_activation_spread(X, layers=3),
+            V.plot_ladder([10, 20], {n: rng.uniform(0.4 if i == 0 else 0.9, 1.0, (3, 2)) for i, n in enumerate(names)},
+                          {n: rng.uniform(0.4 if i == 0 else 0.9, 1.0, 3) for i, n in enumerate(names)}),
+        ]
+        for fig in figures:
+            for ax in fig.axes:
+                assert ax.get_title(), fig
+                assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+            assert fig._repr_png_()[:4] == b"\x89PNG"
+        diagram = V.dropout_diagram()
+        assert all(ax.get_title() for ax in diagram.axes)
+        assert diagram._repr_png_()[:4] == b"\x89PNG"
+        box = V.momentum_explorer(lr=0.02, momentum=0.5, steps=5)
+        rate, mu, steps = box.children[0].children
+        mu.value = 0.95  # moving a slider redraws without an error or a warning
+        rate.value = 0.3
+        assert "momentum 0.95" in box.children[1].value
+
+
+# ---------------------------------------------------------------- the final recipe of the ladder
+
+
+def test_the_final_recipe_reaches_97_percent_on_the_digits_with_seed_0() -> None:
+    d = load_digits_data()
+    y_train, y_test = one_hot(d.y_train, 10), one_hot(d.y_test, 10)
+    net = NeuralNetwork([Dense(89, Tanh(), weight_init="glorot", dropout=0.8),
+                         Dense(10, Linear(), weight_init="glorot")], SoftmaxCrossEntropy(), seed=0)
+    trainer = Trainer(net, SGDMomentum(lr=0.3, momentum=0.9, final_lr=0.01, decay="exponential"))
+    trainer.fit(d.X_train, y_train, d.X_test, y_test, epochs=100, eval_every=10, batch_size=60, seed=0,
+                early_stopping=False, restore_best=False, progress=False)  # the last epoch's weights: nothing peeks
+    assert accuracy(net, d.X_test, y_test) >= 0.97
