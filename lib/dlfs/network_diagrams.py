@@ -33,7 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from numpy import ndarray
 
-from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, GRADIENT_COLOR, WIRE_COLOR, Diagram
+from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, GRADIENT_COLOR, WIRE_COLOR, Diagram, _diagram_axes
 from dlfs.network import NeuralNetwork
 from dlfs.operations import ParamOperation
 
@@ -52,15 +52,9 @@ EXP_UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal))  # -744.4
 def _canvas(xlim: tuple[float, float], ylim: tuple[float, float], inch: float = 0.5,
             max_width: float = 16.0) -> tuple[Diagram, Axes]:
     """A figure with one frameless axes in data units, ``inch`` inches per unit (at most ``max_width`` wide)."""
-    w, h = xlim[1] - xlim[0], ylim[1] - ylim[0]
-    inch = min(inch, max_width / w)
-    fig = Diagram(figsize=(w * inch, h * inch + 0.5), layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    return fig, ax
+    w = xlim[1] - xlim[0]
+    fig, ax = _diagram_axes(w * min(inch, max_width / w), xlim, ylim)
+    return fig, ax  # type: ignore[return-value]
 
 
 def _box(ax: Axes, cx: float, cy: float, w: float, h: float, text: str, *, color: str = BOX_COLOR,
