@@ -107,7 +107,7 @@ def _index(idx: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in idx) + "]"
 
 
-def _as_float_array(value: Any, what: str) -> ndarray:
+def as_float_array(value: Any, what: str) -> ndarray:
     """Convert a learner's result to a float64 array or fail with a clear message."""
     __tracebackhide__ = True
     if value is None:
@@ -200,7 +200,7 @@ def assert_close(
     """
     __tracebackhide__ = True
     exp = np.asarray(expected, dtype=np.float64)
-    rec = _as_float_array(received, what)
+    rec = as_float_array(received, what)
     if rec.shape == exp.shape and bool(np.allclose(rec, exp, rtol=rtol, atol=atol)):
         return
     items = mistakes.items() if isinstance(mistakes, Mapping) else mistakes

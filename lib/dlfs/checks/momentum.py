@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
-from dlfs.gradcheck import CheckFailed, assert_close, call_learner
+from dlfs.gradcheck import CheckFailed, as_float_array, assert_close, call_learner
 
 Shape = tuple[int, ...]
 
@@ -240,12 +240,7 @@ def check_exponential_decay(exponential_decay: Callable[..., Any], seed: int = 0
         for epoch in range(max_epochs):
             value = call_learner(exponential_decay, lr, final_lr, epoch, max_epochs, name="exponential_decay")
             call = f"exponential_decay({lr:g}, {final_lr:g}, epoch={epoch}, max_epochs={max_epochs})"
-            if value is None:
-                raise CheckFailed(f"{call} returned None: did you forget the `return` statement?")
-            try:
-                arr = np.asarray(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise CheckFailed(f"{call} should return one number; it returned {type(value).__name__}.") from None
+            arr = as_float_array(value, call)
             if arr.size != 1:
                 raise CheckFailed(f"{call} should return one number (a float); it returned an array of shape {arr.shape}.")
             got.append(float(arr.reshape(())))
@@ -325,12 +320,7 @@ def _draw(glorot_init: Callable[..., Any], n_in: int, n_out: int, seed: int) -> 
     __tracebackhide__ = True
     call = f"glorot_init({n_in}, {n_out}, rng)"
     got = call_learner(glorot_init, n_in, n_out, np.random.default_rng(seed), name="glorot_init")
-    if got is None:
-        raise CheckFailed(f"{call} returned None: did you forget the `return` statement?")
-    try:
-        W = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{call} should return an array of numbers; it returned {type(got).__name__}.") from None
+    W = as_float_array(got, call)
     if W.shape != (n_in, n_out):
         hint = HINT_TRANSPOSED_SHAPE if W.shape == (n_out, n_in) else "the shape is (n_in, n_out): one row per input, one column per output."
         raise CheckFailed(f"{call}: expected an array of shape ({n_in}, {n_out}), received shape {W.shape}.\n  Hint: {hint}")
