@@ -141,7 +141,7 @@ class Grader:
             record = Record(**json.loads(path.read_text()))
         except (ValueError, TypeError):
             return None
-        same = record.notebook_sha256 == sha and record.chapter_sha256 == self.chapters[found.chapter].digest()
+        same = record.notebook_sha256 == sha and record.chapter_sha256 == self.chapters[found.chapter].digest
         return record if same else None
 
     def record(self, record: Record) -> None:
@@ -214,11 +214,11 @@ class Grader:
                     chapter = self.chapters[item.chapter]
                     try:
                         verdict = fut.result()
-                        record = Record(item.student, item.chapter, sha, chapter.digest(),
+                        record = Record(item.student, item.chapter, sha, chapter.digest,
                                         {k: float(v) for k, v in verdict["scores"].items()},  # type: ignore[union-attr]
                                         dict(verdict["messages"]), str(verdict["status"]), float(verdict["seconds"]))  # type: ignore[arg-type]
                     except Exception as exc:  # noqa: BLE001 -- a crashed worker still gives rows
-                        record = Record(item.student, item.chapter, sha, chapter.digest(),
+                        record = Record(item.student, item.chapter, sha, chapter.digest,
                                         {g: 0.0 for g in chapter.tests}, {}, f"not graded: the grader failed on it ({exc})")
                     self.record(record)
                     total = sum(record.scores.values())
@@ -253,8 +253,8 @@ def grade(submissions: Path, out: Path, chapter: str = "", workers: int = 0, for
     print(isolation_report(), flush=True)
     out.mkdir(parents=True, exist_ok=True)
     found, skipped = discover(submissions, known, chapter, out / ".unpacked")
-    ids = {name: {str(g) for g in Chapter.load(source_notebook(name, root)).points} |
-           set(Chapter.load(source_notebook(name, root)).exercises) for name in known}
+    loaded = {name: Chapter.load(source_notebook(name, root)) for name in known}
+    ids = {name: set(ch.points) | set(ch.exercises) for name, ch in loaded.items()}
     for item in found:
         if not item.chapter:
             item.chapter = recognise(item.path, ids)
@@ -267,7 +267,7 @@ def grade(submissions: Path, out: Path, chapter: str = "", workers: int = 0, for
     if limits:
         grader.limits = dataclasses.replace(grader.limits, **limits)
     for name in sorted({f.chapter for f in found}):
-        grader.chapters[name] = Chapter.load(source_notebook(name, root))
+        grader.chapters[name] = loaded[name]
     os.environ.update(course_env(root))  # nbgrader's gradebook runs `alembic` from this environment's bin/
     try:
         grader.prepare_gradebook()

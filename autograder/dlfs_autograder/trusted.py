@@ -52,6 +52,7 @@ class Chapter:
     tests: dict[str, str]  # test grade_id -> the instructor's code (hidden tests included)
     points: dict[str, float]
     exercises: tuple[str, ...]  # grade_ids of the solution cells: the names tests call
+    digest: str  # SHA-256 of the source notebook: a journal record is reused only for the same chapter
 
     @classmethod
     def load(cls, path: Path) -> Chapter:
@@ -59,10 +60,7 @@ class Chapter:
         tests = {str(grade_id(c)): c.source for c in nb.cells if is_test_cell(c)}
         points = {str(grade_id(c)): float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells if is_test_cell(c)}
         exercises = tuple(str(grade_id(c)) for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
-        return cls(path.stem, nb, tests, points, exercises)
-
-    def digest(self) -> str:
-        return hashlib.sha256(nbformat.writes(self.source).encode()).hexdigest()
+        return cls(path.stem, nb, tests, points, exercises, hashlib.sha256(nbformat.writes(nb).encode()).hexdigest())
 
 
 def _test_output(stdout: str, message: str | None) -> list[dict[str, object]]:
