@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,8 @@ from nbformat import NotebookNode
 
 from dlfs_autograder.cells import grade_id
 from dlfs_autograder.course import chapters as course_chapters
+from dlfs_autograder.remote import Channel
+from dlfs_autograder.sandbox import Kernel, Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = course_chapters(ROOT)
@@ -47,3 +50,17 @@ def write_submission(folder: Path, chapter: str, nb: NotebookNode) -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+def open_channel(folder: Path, learner_code: str, cell_seconds: float) -> Iterator[Channel]:
+    """A sandboxed kernel that has run ``learner_code``, and a grader channel to it (for module fixtures)."""
+    kernel = Kernel(folder, ROOT, Limits(cell_seconds=cell_seconds))
+    kernel.start()
+    try:
+        run = kernel.execute(learner_code)
+        assert run.error is None, run.error
+        channel = Channel(kernel)
+        channel.install()
+        yield channel
+    finally:
+        kernel.shutdown()

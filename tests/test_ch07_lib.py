@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import open_channel
 from dlfs import dropout as library_dropout
 from dlfs.checks import momentum as mc
 from dlfs.datasets import load_digits_data, one_hot
@@ -442,17 +442,7 @@ class DropoutStub:
 
 @pytest.fixture(scope="module")
 def kernel_channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from dlfs_autograder.remote import Channel
-    from dlfs_autograder.sandbox import Kernel, Limits
-
-    kernel = Kernel(tmp_path_factory.mktemp("kernel07"), ROOT, Limits(cell_seconds=20))
-    kernel.start()
-    run = kernel.execute(LEARNER_CODE)
-    assert run.error is None, run.error
-    channel = Channel(kernel)
-    channel.install()
-    yield channel
-    kernel.shutdown()
+    yield from open_channel(tmp_path_factory.mktemp("kernel07"), LEARNER_CODE, cell_seconds=20)
 
 
 REMOTE_RIGHT = [

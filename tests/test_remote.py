@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import open_channel
 from dlfs import functions as F
 from dlfs_autograder.remote import Channel, RemoteError, RemoteFunction, RemoteObject, SandboxFailure
-from dlfs_autograder.sandbox import Kernel, Limits
 
 LEARNER_CODE = '''
 import numpy as np
@@ -40,14 +39,7 @@ def bad_shape(x):
 
 @pytest.fixture(scope="module")
 def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channel]:
-    kernel = Kernel(tmp_path_factory.mktemp("kernel"), ROOT, Limits(cell_seconds=10))
-    kernel.start()
-    run = kernel.execute(LEARNER_CODE)
-    assert run.error is None, run.error
-    ch = Channel(kernel)
-    ch.install()
-    yield ch
-    kernel.shutdown()
+    yield from open_channel(tmp_path_factory.mktemp("kernel"), LEARNER_CODE, cell_seconds=10)
 
 
 def test_data_round_trips(channel: Channel) -> None:
