@@ -16,7 +16,7 @@ from dlfs import derivatives as D
 from dlfs import functions as F
 from dlfs.checks import derivatives as cd
 from dlfs.checks import functions as cf
-from dlfs.gradcheck import CheckFailed, elementwise_derivative
+from dlfs.checks.gradcheck import CheckFailed, elementwise_derivative
 
 SHAPES = [(5,), (3, 4), (2, 3, 2)]
 

@@ -19,8 +19,8 @@ from dlfs import matmul as M
 from dlfs.checks import chain_rule as cr
 from dlfs.checks import matmul_gradients as mg
 from dlfs.checks.cases import SIGMOID, SQUARE, TANH
+from dlfs.checks.gradcheck import CheckFailed, elementwise_derivative, numerical_gradient
 from dlfs.derivatives import deriv
-from dlfs.gradcheck import CheckFailed, elementwise_derivative, numerical_gradient
 
 SHAPES = [(4, 3, 2), (2, 5, 3), (6, 2, 4), (1, 3, 1)]
 

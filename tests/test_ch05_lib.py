@@ -19,10 +19,10 @@ import pytest
 
 from dlfs import regression as R
 from dlfs.checks import linear_regression as lrc
-from dlfs.datasets import load_diabetes_data
+from dlfs.checks.gradcheck import CheckFailed, numerical_gradient
+from dlfs.data.shipped import load_diabetes_data
 from dlfs.derivatives import deriv
 from dlfs.functions import sigmoid
-from dlfs.gradcheck import CheckFailed, numerical_gradient
 
 LINEAR_SHAPES = [(6, 3), (4, 7), (9, 1), (2, 5), (12, 4)]
 NN_SHAPES = [(5, 3, 4), (4, 6, 3), (8, 2, 5), (3, 1, 7), (10, 4, 2)]
@@ -352,7 +352,7 @@ def test_hidden_cases_differ_from_visible_ones() -> None:
 
 
 def test_gradient_descent_path_shows_the_three_regimes() -> None:
-    from dlfs.widgets.linear_regression import gradient_descent_path, two_weight_loss
+    from dlfs.draw.landscapes import gradient_descent_path, two_weight_loss
 
     d = load_diabetes_data()
     names = list(d.feature_names)
@@ -369,7 +369,14 @@ def test_gradient_descent_path_shows_the_three_regimes() -> None:
 
 
 def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest.CaptureFixture[str]) -> None:
-    from dlfs.widgets import linear_regression as V
+    from dlfs.draw.graphs import linear_regression_graph, network_graph
+    from dlfs.draw.landscapes import plot_gradient_descent, plot_learning_rates
+    from dlfs.draw.networks import network_units_diagram
+    from dlfs.draw.results import (
+        plot_feature_weights, plot_fits_1d, plot_hidden_units_1d, plot_line_and_errors, plot_loss_histories,
+        plot_predicted_vs_actual, plot_target_against_features,
+    )
+    from dlfs.widgets.linear_regression import loss_surface_explorer
 
     d = load_diabetes_data()
     names = list(d.feature_names)
@@ -377,15 +384,15 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         figures = [
-            V.plot_learning_rates(d.X_train[:, [4, 5]], d.y_train, [0.01, 0.3, 0.6], 20, (0, 0), names=("s1", "s2")),
-            V.plot_gradient_descent(d.X_train[:, [2, 8]], d.y_train, 0.1, 10, (0, 0), names=("bmi", "s5")),
-            V.plot_target_against_features(d.X_train, d.y_train, names),
-            V.plot_line_and_errors(d.X_train[:, 2], d.y_train, 40.0, 150.0, feature="bmi"),
-            V.plot_loss_histories({"train": [3.0, 2.0, 1.0]}),
-            V.plot_predicted_vs_actual(d.y_test, {"a": d.y_test + 1}),
-            V.plot_feature_weights({"a": np.ones((10, 1)), "b": np.arange(10)}, names),
-            V.plot_fits_1d(np.arange(5.0), np.arange(5.0), np.arange(5.0), {"line": np.arange(5.0)}),
-            V.plot_hidden_units_1d(np.linspace(-2, 2, 9), w),
+            plot_learning_rates(d.X_train[:, [4, 5]], d.y_train, [0.01, 0.3, 0.6], 20, (0, 0), names=("s1", "s2")),
+            plot_gradient_descent(d.X_train[:, [2, 8]], d.y_train, 0.1, 10, (0, 0), names=("bmi", "s5")),
+            plot_target_against_features(d.X_train, d.y_train, names),
+            plot_line_and_errors(d.X_train[:, 2], d.y_train, 40.0, 150.0, feature="bmi"),
+            plot_loss_histories({"train": [3.0, 2.0, 1.0]}),
+            plot_predicted_vs_actual(d.y_test, {"a": d.y_test + 1}),
+            plot_feature_weights({"a": np.ones((10, 1)), "b": np.arange(10)}, names),
+            plot_fits_1d(np.arange(5.0), np.arange(5.0), np.arange(5.0), {"line": np.arange(5.0)}),
+            plot_hidden_units_1d(np.linspace(-2, 2, 9), w),
         ]
         for fig in figures:
             for ax in fig.axes:
@@ -393,11 +400,11 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest
                     assert ax.get_title() or fig.get_suptitle(), fig
                     assert ax.get_xlabel() and (ax.get_ylabel() or ax.get_subplotspec().colspan.start > 0), ax.get_title()
             assert fig._repr_png_()[:4] == b"\x89PNG"
-        for diagram in (V.linear_regression_graph(), V.linear_regression_graph(gradients=True), V.network_graph(True),
-                        V.network_units_diagram(("a", "b"), 3)):
+        for diagram in (linear_regression_graph(), linear_regression_graph(gradients=True), network_graph(True),
+                        network_units_diagram(("a", "b"), 3)):
             assert diagram.axes[0].get_title()
             assert diagram._repr_png_()[:4] == b"\x89PNG"
-        box = V.loss_surface_explorer(d.X_train, d.y_train, names, learning_rate=0.02, steps=5)
+        box = loss_surface_explorer(d.X_train, d.y_train, names, learning_rate=0.02, steps=5)
         controls = box.children[0].children
         controls[1].value = 0.9  # too large: diverges
         assert "diverged" in box.children[1].value
@@ -407,6 +414,6 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest
         assert "converged" in box.children[1].value
     assert capfd.readouterr().err == ""
     with pytest.raises(ValueError, match="not in feature_names"):
-        V.loss_surface_explorer(d.X_train, d.y_train, names, pairs=(("bmi", "nope"),))
+        loss_surface_explorer(d.X_train, d.y_train, names, pairs=(("bmi", "nope"),))
     with pytest.raises(ValueError, match="10 values"):
-        V.plot_feature_weights({"a": np.ones(3)}, names)
+        plot_feature_weights({"a": np.ones(3)}, names)

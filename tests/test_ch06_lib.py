@@ -17,15 +17,15 @@ import pytest
 from matplotlib.figure import Figure
 from numpy import ndarray
 
-from dlfs import losses, operations
-from dlfs import network_diagrams as nd
 from dlfs.checks import softmax as cs
+from dlfs.checks.gradcheck import CheckFailed
+from dlfs.draw import curves, networks, results
 from dlfs.functions import sigmoid
-from dlfs.gradcheck import CheckFailed
-from dlfs.layers import Dense
-from dlfs.losses import Loss, MeanSquaredError
-from dlfs.network import NeuralNetwork
-from dlfs.operations import Operation
+from dlfs.nn import losses, operations
+from dlfs.nn.layers import Dense
+from dlfs.nn.losses import Loss, MeanSquaredError
+from dlfs.nn.network import NeuralNetwork
+from dlfs.nn.operations import Operation
 
 # ---------------------------------------------------------------- right answers, written other ways
 
@@ -410,9 +410,9 @@ def _trained_net() -> NeuralNetwork:
 
 def test_diagrams_of_a_network_have_titles_and_follow_its_layers() -> None:
     net = _trained_net()
-    stack = nd.network_stack_diagram(net)
-    flow = nd.forward_backward_diagram(net)
-    for fig in (stack, flow, nd.operation_diagram(), nd.operation_diagram(param=True), nd.loss_graph_diagram()):
+    stack = networks.network_stack_diagram(net)
+    flow = networks.forward_backward_diagram(net)
+    for fig in (stack, flow, networks.operation_diagram(), networks.operation_diagram(param=True), networks.loss_graph_diagram()):
         assert _titled(fig)
         assert fig._repr_png_()[:4] == b"\x89PNG"
     texts = " ".join(t.get_text() for t in flow.axes[0].texts)
@@ -423,7 +423,7 @@ def test_diagrams_of_a_network_have_titles_and_follow_its_layers() -> None:
 
 def test_diagrams_of_an_unbuilt_network_name_its_layers() -> None:
     net = NeuralNetwork([Dense(7), Dense(2, operations.Linear())], MeanSquaredError())
-    texts = " ".join(t.get_text() for t in nd.network_stack_diagram(net).axes[0].texts)
+    texts = " ".join(t.get_text() for t in networks.network_stack_diagram(net).axes[0].texts)
     assert "Dense(7" in texts and "MeanSquaredError" in texts
 
 
@@ -432,13 +432,13 @@ def test_plots_have_titles_and_labelled_axes() -> None:
     histories = {"a": {"epoch": [10, 20], "test_accuracy": [0.5, 0.6]},
                  "b": {"epoch": [10, 20], "test_accuracy": [0.4, 0.7]}}
     figures = [
-        nd.plot_digits(rng.uniform(size=(6, 64)), np.arange(6)),
-        nd.plot_softmax_bars(np.array([2.0, 1.0, -1.0])),
-        nd.plot_loss_against_probability(),
-        nd.plot_gradient_against_logit(),
-        nd.plot_float64_range(np.array([1000.0, 998.0, 990.0])),
-        nd.plot_accuracy_histories(histories),
-        nd.plot_learning_rate_sweep([0.1, 0.3], {"a": [0.5, 0.6], "b": [0.7, 0.2]}),
+        results.plot_digits(rng.uniform(size=(6, 64)), np.arange(6)),
+        curves.plot_softmax_bars(np.array([2.0, 1.0, -1.0])),
+        curves.plot_loss_against_probability(),
+        curves.plot_gradient_against_logit(),
+        curves.plot_float64_range(np.array([1000.0, 998.0, 990.0])),
+        results.plot_accuracy_histories(histories),
+        results.plot_learning_rate_sweep([0.1, 0.3], {"a": [0.5, 0.6], "b": [0.7, 0.2]}),
     ]
     for fig in figures:
         assert _titled(fig)

@@ -15,20 +15,25 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import open_channel
-from dlfs import dropout as library_dropout
+
 from dlfs.checks import momentum as mc
-from dlfs.datasets import load_digits_data, one_hot
-from dlfs.gradcheck import CheckFailed
-from dlfs.initializers import glorot_init, standard_init
-from dlfs.layers import Dense
-from dlfs.losses import SoftmaxCrossEntropy
-from dlfs.network import NeuralNetwork
-from dlfs.operations import Linear, Tanh
-from dlfs.optimizers import SGDMomentum, exponential_decay, linear_decay
-from dlfs.trainer import Trainer, accuracy
-from dlfs.widgets import momentum as V
+from dlfs.checks.gradcheck import CheckFailed
+from dlfs.data.prepare import one_hot
+from dlfs.data.shipped import load_digits_data
+from dlfs.draw.curves import plot_decay_schedules, plot_output_gradients
+from dlfs.draw.landscapes import BOWL_DIVERGED, START, bowl_gradient, bowl_loss, momentum_path, plot_momentum_paths, plot_velocity_memory
+from dlfs.draw.networks import dropout_diagram
+from dlfs.draw.results import activation_spread, plot_activation_spread, plot_ladder
+from dlfs.nn import dropout as library_dropout
+from dlfs.nn.init import glorot_init, standard_init
+from dlfs.nn.layers import Dense
+from dlfs.nn.losses import SoftmaxCrossEntropy
+from dlfs.nn.network import NeuralNetwork
+from dlfs.nn.operations import Linear, Tanh
+from dlfs.nn.optim import SGDMomentum, exponential_decay, linear_decay
+from dlfs.nn.trainer import Trainer, accuracy
+from dlfs.widgets.momentum import momentum_explorer
 
 # ---------------------------------------------------------------- right answers, written several ways
 
@@ -487,29 +492,29 @@ def test_checks_name_mistakes_in_a_sandboxed_kernel(kernel_channel: Any, check: 
 
 
 def test_momentum_path_takes_the_optimizers_steps() -> None:
-    path, losses = V.momentum_path(0.05, 0.9, 5)
-    w, optimizer = np.array([V.START], dtype=float), SGDMomentum(lr=0.05, momentum=0.9)
+    path, losses = momentum_path(0.05, 0.9, 5)
+    w, optimizer = np.array([START], dtype=float), SGDMomentum(lr=0.05, momentum=0.9)
     for row in path[1:]:
-        optimizer.step([w], [V.bowl_gradient(w)])
+        optimizer.step([w], [bowl_gradient(w)])
         np.testing.assert_allclose(w[0], row)
-    np.testing.assert_allclose(losses, V.bowl_loss(path))
+    np.testing.assert_allclose(losses, bowl_loss(path))
 
 
 def test_the_bowl_tells_the_story_the_text_tells() -> None:
-    _, sgd = V.momentum_path(0.05, 0.0, 60)
-    _, mom = V.momentum_path(0.05, 0.9, 60)
+    _, sgd = momentum_path(0.05, 0.0, 60)
+    _, mom = momentum_path(0.05, 0.9, 60)
     assert mom[-1] < sgd[-1] / 50  # "about a hundred times lower"
-    assert V.momentum_path(0.19, 0.0, 200)[1][-1] < 1e-3  # plain gradient descent: stable below 2 / b = 0.2 ...
-    _, diverged = V.momentum_path(0.21, 0.0, 200)
-    assert diverged[-1] > V.DIVERGED and len(diverged) < 201  # ... diverges above it, and the path stops
-    assert V.momentum_path(0.37, 0.9, 400)[1][-1] < 1e-3  # with momentum 0.9 the limit is 2 (1 + 0.9) / 10 = 0.38
-    assert V.momentum_path(0.39, 0.9, 400)[1][-1] > V.DIVERGED
-    np.testing.assert_array_equal(V.momentum_path(0.05, 0.0, 10)[0], V.momentum_path(0.05, 0.0, 10)[0])
+    assert momentum_path(0.19, 0.0, 200)[1][-1] < 1e-3  # plain gradient descent: stable below 2 / b = 0.2 ...
+    _, diverged = momentum_path(0.21, 0.0, 200)
+    assert diverged[-1] > BOWL_DIVERGED and len(diverged) < 201  # ... diverges above it, and the path stops
+    assert momentum_path(0.37, 0.9, 400)[1][-1] < 1e-3  # with momentum 0.9 the limit is 2 (1 + 0.9) / 10 = 0.38
+    assert momentum_path(0.39, 0.9, 400)[1][-1] > BOWL_DIVERGED
+    np.testing.assert_array_equal(momentum_path(0.05, 0.0, 10)[0], momentum_path(0.05, 0.0, 10)[0])
 
 
 def test_glorot_keeps_tanh_units_unsaturated_on_the_digits() -> None:
     X = load_digits_data().X_train
-    standard, glorot = V.activation_spread(X, "standard"), V.activation_spread(X, "glorot")
+    standard, glorot = activation_spread(X, "standard"), activation_spread(X, "glorot")
     assert np.all(standard["saturated"][1:] > 0.5) and np.all(standard["std"] > 3)
     assert np.all(glorot["saturated"] < 0.01) and np.all(glorot["std"] < 1)
 
@@ -521,13 +526,13 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         figures = [
-            V.plot_momentum_paths(),
-            V.plot_momentum_paths(0.3, 0.5, 30),  # plain gradient descent diverges: still a picture
-            V.plot_velocity_memory(),
-            V.plot_output_gradients(),
-            V.plot_decay_schedules(),
-            V.plot_activation_spread(X, layers=3),
-            V.plot_ladder([10, 20], {n: rng.uniform(0.4 if i == 0 else 0.9, 1.0, (3, 2)) for i, n in enumerate(names)},
+            plot_momentum_paths(),
+            plot_momentum_paths(0.3, 0.5, 30),  # plain gradient descent diverges: still a picture
+            plot_velocity_memory(),
+            plot_output_gradients(),
+            plot_decay_schedules(),
+            plot_activation_spread(X, layers=3),
+            plot_ladder([10, 20], {n: rng.uniform(0.4 if i == 0 else 0.9, 1.0, (3, 2)) for i, n in enumerate(names)},
                           {n: rng.uniform(0.4 if i == 0 else 0.9, 1.0, 3) for i, n in enumerate(names)}),
         ]
         for fig in figures:
@@ -535,10 +540,10 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels() -> None:
                 assert ax.get_title(), fig
                 assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
             assert fig._repr_png_()[:4] == b"\x89PNG"
-        diagram = V.dropout_diagram()
+        diagram = dropout_diagram()
         assert all(ax.get_title() for ax in diagram.axes)
         assert diagram._repr_png_()[:4] == b"\x89PNG"
-        box = V.momentum_explorer(lr=0.02, momentum=0.5, steps=5)
+        box = momentum_explorer(lr=0.02, momentum=0.5, steps=5)
         rate, mu, steps = box.children[0].children
         mu.value = 0.95  # moving a slider redraws without an error or a warning
         rate.value = 0.3

@@ -1,15 +1,15 @@
-"""dlfs.datasets: offline data, deterministic splits, no test statistics leaking into training."""
+"""dlfs.data: offline data, deterministic splits, no test statistics leaking into training."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dlfs import datasets as ds
+from dlfs.data import prepare, shipped
 
 
 def test_diabetes_split_shapes_and_standardization() -> None:
-    split = ds.load_diabetes_data(test_fraction=0.25, seed=3)
+    split = shipped.load_diabetes_data(test_fraction=0.25, seed=3)
     assert split.X_train.shape == (332, 10) and split.X_test.shape == (110, 10)
     assert split.y_train.shape == (332, 1) and split.y_test.shape == (110, 1)
     np.testing.assert_allclose(split.X_train.mean(axis=0), 0, atol=1e-12)
@@ -20,24 +20,24 @@ def test_diabetes_split_shapes_and_standardization() -> None:
 
 
 def test_splits_are_deterministic_and_disjoint() -> None:
-    a, b = ds.load_digits_data(seed=1), ds.load_digits_data(seed=1)
+    a, b = shipped.load_digits_data(seed=1), shipped.load_digits_data(seed=1)
     np.testing.assert_array_equal(a.X_train, b.X_train)
     assert a.X_train.shape[0] + a.X_test.shape[0] == 1797
     assert a.X_train.min() >= 0 and a.X_train.max() <= 1 and a.y_train.dtype == np.int64
-    c = ds.load_digits_data(seed=2)
+    c = shipped.load_digits_data(seed=2)
     assert not np.array_equal(a.X_train, c.X_train)
 
 
 def test_one_hot_and_its_errors() -> None:
-    np.testing.assert_array_equal(ds.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(prepare.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match="0..2"):
-        ds.one_hot(np.array([3]), 3)
+        prepare.one_hot(np.array([3]), 3)
     with pytest.raises(ValueError, match="1-D"):
-        ds.one_hot(np.array([[1]]), 3)
+        prepare.one_hot(np.array([[1]]), 3)
 
 
 def test_train_test_split_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="same number of rows"):
-        ds.train_test_split(np.ones((4, 2)), np.ones(3))
+        prepare.train_test_split(np.ones((4, 2)), np.ones(3))
     with pytest.raises(ValueError, match="between 0 and 1"):
-        ds.train_test_split(np.ones((4, 2)), np.ones(4), test_fraction=1.5)
+        prepare.train_test_split(np.ones((4, 2)), np.ones(4), test_fraction=1.5)

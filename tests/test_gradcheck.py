@@ -1,11 +1,11 @@
-"""dlfs.gradcheck: numerical gradients in float64, and every hint of assert_close."""
+"""dlfs.checks.gradcheck: numerical gradients in float64, and every hint of assert_close."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dlfs import gradcheck as gc
+from dlfs.checks import gradcheck as gc
 from dlfs.derivatives import forward_deriv
 
 SHAPES = [(3,), (2, 5), (4, 3), (2, 3, 4)]

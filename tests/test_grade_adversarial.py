@@ -20,8 +20,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ROOT, release_path, solution_path
+
 from dlfs_autograder.cells import grade_id, is_test_cell
 from dlfs_autograder.sandbox import bwrap_path
 
@@ -86,7 +86,7 @@ def _corpus(port: int, tmp: Path) -> dict[str, tuple[str, float, str, str]]:
             "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.isclose = lambda a, b, **k: numpy.ones(numpy.shape(a), bool)\n"
             "numpy.testing.assert_allclose = lambda *a, **k: None")), 0, "graded", "forward difference"),
         "patch_dlfs": (_notebook(FORWARD, before=(
-            "import dlfs.gradcheck as g, dlfs.checks.derivatives as d\n"
+            "import dlfs.checks.gradcheck as g, dlfs.checks.derivatives as d\n"
             "g.assert_close = lambda *a, **k: None\nd.check_deriv = lambda *a, **k: None\ng.CheckFailed = Warning")),
             0, "graded", "forward difference"),
         "patch_builtins": (_notebook(FORWARD, before=(

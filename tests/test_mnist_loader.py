@@ -1,4 +1,4 @@
-"""dlfs.datasets.load_mnist: download, cache, checksum, IDX parsing, clear errors when offline.
+"""dlfs.data.mnist.load_mnist: download, cache, checksum, IDX parsing, clear errors when offline.
 
 A tiny MNIST look-alike (20 training and 10 test images of 5 x 4 pixels) is
 written as IDX gzip files and served on 127.0.0.1 by http.server in a
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlfs import datasets as ds
+from dlfs.data import mnist as ds
 
 NAMES = list(ds.MNIST_SHA256)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import open_channel
+
 from dlfs import functions as F
 from dlfs_autograder.remote import Channel, RemoteError, RemoteFunction, RemoteObject, SandboxFailure
 

@@ -10,8 +10,8 @@ check, its message -- never the test code.
 from __future__ import annotations
 
 import copy
-import subprocess
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +42,11 @@ def merge_tests(learner: NotebookNode, source: NotebookNode) -> tuple[NotebookNo
     notebook lacks (deleted, or a notebook of another chapter); those score zero.
     """
     merged = copy.deepcopy(learner)
-    tests = {grade_id(c): c for c in source.cells if is_test_cell(c)}
+    tests = {str(grade_id(c)): c for c in source.cells if is_test_cell(c)}
     seen: set[str] = set()
     for i, cell in enumerate(merged.cells):
         gid = grade_id(cell)
-        if gid in tests and gid not in seen:
+        if gid is not None and gid in tests and gid not in seen:
             merged.cells[i] = copy.deepcopy(tests[gid])
             merged.cells[i].outputs = []
             seen.add(gid)

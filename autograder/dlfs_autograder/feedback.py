@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
 from nbformat import NotebookNode
+from traitlets import Bool
 
 from dlfs_autograder.cells import error_summary, is_test_cell, strip_hidden_tests
 

@@ -30,18 +30,20 @@ import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from nbconvert import HTMLExporter
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
-from dlfs_autograder.course import chapters as course_chapters
 from dlfs_autograder.cells import strip_hidden_tests
+from dlfs_autograder.course import chapters as course_chapters
 from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
 from dlfs_autograder.intake import Found, discover, recognise
 from dlfs_autograder.sandbox import Limits, bwrap_path, isolation_report
-from dlfs_autograder.trusted import Chapter, Outcome, grade as grade_one
+from dlfs_autograder.trusted import Chapter, Outcome
+from dlfs_autograder.trusted import grade as grade_one
 
 COLUMNS = ["student_id", "assignment", "exercise", "score", "max_score", "status"]
 TOTAL_COLUMNS = ["student_id", "assignment", "score", "max_score", "status"]
@@ -101,8 +103,17 @@ def _feedback_page(chapter: Chapter, outcome: Outcome, student: str) -> str:
     return body.replace("<body>", f"<body><div style='margin:1em'>{summary}</div>", 1)
 
 
+class Verdict(NamedTuple):
+    """What a worker sends back for one submission (picklable, plain data)."""
+
+    scores: dict[str, float]
+    messages: dict[str, str]
+    status: str
+    seconds: float
+
+
 def _job(student: str, chapter_path: str, notebook: str, scratch: str, root: str, limits: Limits,
-         hidden: list[str], feedback: str) -> dict[str, object]:
+         hidden: list[str], feedback: str) -> Verdict:
     """Worker process: grade one submission, write its feedback page, return the verdict."""
     chapter = Chapter.load(Path(chapter_path))
     with tempfile.TemporaryDirectory(dir=scratch, prefix=f"{student}-") as work:
@@ -113,7 +124,7 @@ def _job(student: str, chapter_path: str, notebook: str, scratch: str, root: str
         page.write_text(_feedback_page(chapter, outcome, student), encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 -- a page that cannot be drawn must not lose the grade
         page.write_text(f"<html><body><p>Feedback could not be drawn: {html.escape(str(exc))}</p></body></html>")
-    return {"scores": outcome.scores, "messages": outcome.messages, "status": outcome.status, "seconds": outcome.seconds}
+    return Verdict(outcome.scores, outcome.messages, outcome.status, outcome.seconds)
 
 
 class Grader:
@@ -203,7 +214,7 @@ class Grader:
         scratch = Path(tempfile.mkdtemp(prefix="dlfs-grade-"))
         try:
             with ProcessPoolExecutor(max_workers=max(1, min(self.workers, len(todo) or 1))) as pool:
-                futures: dict[Future[dict[str, object]], tuple[Found, str]] = {}
+                futures: dict[Future[Verdict], tuple[Found, str]] = {}
                 for item, sha in todo:
                     feedback = self.out / "feedback" / item.student / item.chapter / f"{item.chapter}.html"
                     fut = pool.submit(_job, item.student, str(source_notebook(item.chapter, self.root)), str(item.path),
@@ -214,9 +225,8 @@ class Grader:
                     chapter = self.chapters[item.chapter]
                     try:
                         verdict = fut.result()
-                        record = Record(item.student, item.chapter, sha, chapter.digest,
-                                        {k: float(v) for k, v in verdict["scores"].items()},  # type: ignore[union-attr]
-                                        dict(verdict["messages"]), str(verdict["status"]), float(verdict["seconds"]))  # type: ignore[arg-type]
+                        record = Record(item.student, item.chapter, sha, chapter.digest, dict(verdict.scores),
+                                        dict(verdict.messages), verdict.status, verdict.seconds)
                     except Exception as exc:  # noqa: BLE001 -- a crashed worker still gives rows
                         record = Record(item.student, item.chapter, sha, chapter.digest,
                                         {g: 0.0 for g in chapter.tests}, {}, f"not graded: the grader failed on it ({exc})")
@@ -238,7 +248,7 @@ class _CsvText:
 
 
 def grade(submissions: Path, out: Path, chapter: str = "", workers: int = 0, force: bool = False,
-          limits: dict[str, float] | None = None) -> int:
+          limits: dict[str, Any] | None = None) -> int:
     """Grade everything under ``submissions`` into ``out``. 0 when the batch was processed."""
     start = time.perf_counter()
     if not submissions.exists():

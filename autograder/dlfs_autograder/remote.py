@@ -194,7 +194,7 @@ class Channel:
         if op != "getattr":
             body["args"] = self._encode(tuple(fields.get("args", ())), arrays)
             body["kwargs"] = self._encode(dict(fields.get("kwargs", {})), arrays)
-        np.savez(str(path) + ".npz", **arrays)
+        np.savez(str(path) + ".npz", **arrays)  # type: ignore[arg-type]  # numpy stubs: keys are array names
         Path(str(path) + ".json").write_text(json.dumps(body))
         run = self.kernel.execute(f"__dlfs_rpc__({str(path)!r})", timeout=self.seconds)
         if run.timed_out:

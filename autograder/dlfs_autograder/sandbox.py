@@ -106,8 +106,8 @@ def kernel_argv(scratch: Path, root: Path, limits: Limits, hidden: list[Path] | 
         if path.exists() and any(path.is_relative_to(h) for h in hide):
             argv += ["--ro-bind", str(path), str(path)]
     argv += ["--bind", str(scratch), str(scratch)]
-    for path in ["/tmp", *hide]:  # the empty tmpfs layers stay read-only too: writes go to scratch only
-        argv += ["--remount-ro", str(path)]
+    for layer in ["/tmp", *map(str, hide)]:  # the empty tmpfs layers stay read-only too: writes go to scratch only
+        argv += ["--remount-ro", layer]
     argv += [
         "--chdir", str(scratch), "--setenv", "HOME", str(scratch), "--setenv", "TMPDIR", str(scratch),
         "--unsetenv", "JPY_PARENT_PID",

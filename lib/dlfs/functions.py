@@ -7,7 +7,7 @@ to every element at once.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy import ndarray

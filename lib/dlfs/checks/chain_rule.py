@@ -12,7 +12,7 @@ import numpy as np
 from numpy import ndarray
 
 from dlfs.checks.cases import CUBE, LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
-from dlfs.gradcheck import HINT_INNER_DERIVATIVE, CheckFailed, assert_close, call_learner
+from dlfs.checks.gradcheck import HINT_INNER_DERIVATIVE, CheckFailed, assert_close, call_learner
 
 RTOL, ATOL = 1e-4, 1e-6  # room for slopes from `deriv` (Δ = 0.001); every classic mistake is far outside
 HINT_OUTER_AT_X = (

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy import ndarray
 
+from dlfs.checks.gradcheck import HINT_FORWARD_DIFFERENCE, assert_close, call_learner
 from dlfs.derivatives import forward_deriv
-from dlfs.gradcheck import HINT_FORWARD_DIFFERENCE, assert_close, call_learner
 
 ArrayFunction = Callable[[ndarray], ndarray]
 

@@ -8,7 +8,7 @@ import numpy as np
 from numpy import ndarray
 
 from dlfs import functions as ref
-from dlfs.gradcheck import CheckFailed, assert_close, call_learner
+from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner
 
 Shape = tuple[int, ...]
 DEFAULT_SHAPES: tuple[Shape, ...] = ((6,), (3, 4), (2, 3, 5))

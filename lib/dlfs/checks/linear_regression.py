@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
+from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner, check_gradient
 from dlfs.functions import sigmoid
-from dlfs.gradcheck import CheckFailed, assert_close, call_learner, check_gradient
 from dlfs.regression import forward_linear_regression, forward_loss_nn
 
 # Loose enough for σ' taken with `deriv` (Δ = 0.001); every classic mistake is far outside.

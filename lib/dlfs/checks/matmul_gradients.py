@@ -14,7 +14,7 @@ import numpy as np
 from numpy import ndarray
 
 from dlfs.checks.cases import LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
-from dlfs.gradcheck import call_learner, check_gradient
+from dlfs.checks.gradcheck import call_learner, check_gradient
 
 # Loose enough for σ' from `deriv` with Δ = 0.001 summed over a batch (errors ~1e-6),
 # tight enough that every classic mistake (off by a factor, a transpose, σ for σ') is far outside.

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
-from dlfs.gradcheck import CheckFailed, as_float_array, assert_close, call_learner
+from dlfs.checks.gradcheck import CheckFailed, as_float_array, assert_close, call_learner
 
 Shape = tuple[int, ...]
 
@@ -53,7 +53,7 @@ HINT_PARAM_SIGN = (
 )
 HINT_VELOCITY_SIGN = (
     "your velocity has the opposite sign. You probably used v = μ·v − η·grad and param + v: that moves "
-    "the parameter the same way, but this exercise (and dlfs.optimizers.SGDMomentum) keeps v = μ·v + η·grad "
+    "the parameter the same way, but this exercise (and dlfs.nn.optim.SGDMomentum) keeps v = μ·v + η·grad "
     "and steps param − v. Return that v."
 )
 HINT_TWO_MINUS = (

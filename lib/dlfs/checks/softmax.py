@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
+from dlfs.checks.gradcheck import HINT_NONE, CheckFailed, assert_close, call_learner, check_gradient
 from dlfs.functions import sigmoid
-from dlfs.gradcheck import HINT_NONE, CheckFailed, assert_close, call_learner, check_gradient
-from dlfs.losses import log_softmax
-from dlfs.losses import softmax as _softmax
+from dlfs.nn.losses import log_softmax
+from dlfs.nn.losses import softmax as _softmax
 
 #: (batch n, classes k): batch > 1, classes > 1, never square.
 VISIBLE_SHAPES: tuple[tuple[int, int], ...] = ((4, 3), (3, 5), (6, 2))

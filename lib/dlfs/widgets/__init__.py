@@ -7,8 +7,6 @@ Outside a notebook (or in tests) the same functions run and draw without a scree
 
 from __future__ import annotations
 
-
-
 import base64
 import io
 

@@ -19,7 +19,7 @@ from numpy import ndarray
 
 from dlfs import functions as F
 from dlfs.derivatives import deriv
-from dlfs.diagrams import nudge_diagram
+from dlfs.draw.graphs import nudge_diagram
 from dlfs.widgets import show_figure
 
 ArrayFunction = Callable[[ndarray], ndarray]

@@ -8,8 +8,8 @@ import ipywidgets as widgets
 import numpy as np
 from numpy import ndarray
 
+from dlfs.draw.curves import plot_function_and_tangent
 from dlfs.functions import sigmoid
-from dlfs.plots import plot_function_and_tangent
 from dlfs.widgets import show_figure
 
 ArrayFunction = Callable[[ndarray], ndarray]

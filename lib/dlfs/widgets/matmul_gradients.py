@@ -11,7 +11,6 @@ readout shows ``L`` before and after adding ε to ``X[i, j]``, the measured slop
 
 from __future__ import annotations
 
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure

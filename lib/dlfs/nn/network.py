@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from numpy import ndarray
 
-from dlfs.layers import Layer
-from dlfs.losses import Loss
+from dlfs.nn.layers import Layer
+from dlfs.nn.losses import Loss
 
 
 class NeuralNetwork:

@@ -1,20 +1,13 @@
-"""Whiteboard pictures for chapter 04: batches, dot products, matrix products and their gradients.
+"""Arrays drawn as grids of numbers: axes and broadcasting, batches, dot and matrix products, their gradients.
 
-Conventions as in :mod:`dlfs.matmul`: ``X`` is a batch, shape ``(n, k)`` (one
-observation per row, one feature per column); ``W`` is a weight matrix, shape
-``(k, m)``; ``N = X @ W`` has shape ``(n, m)``.
+Conventions as in :mod:`dlfs.matmul`: ``X`` is a batch ``(n, k)`` (one observation per
+row), ``W`` a weight matrix ``(k, m)``, ``N = X @ W`` is ``(n, m)``. Every function
+returns a :class:`dlfs.draw.canvas.Diagram` with a title.
 
-Every public function returns a :class:`dlfs.diagrams.Diagram` (a matplotlib
-``Figure`` that Jupyter shows as a PNG), with a title; end a notebook cell with
-the call to show it.
-
-- :func:`observations_diagram` -- a batch as a table: rows are observations, columns features.
-- :func:`dot_product_diagram` -- one observation's features, weighted and added into one new feature.
-- :func:`matmul_diagram` -- ``X @ W = N``, with one row-times-column dot product highlighted.
-- :func:`batch_graph_diagram` -- the graph ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L``
-  with the shapes going forward and the gradients coming back.
-- :func:`jacobian_blocks_diagram` -- the gradient of every element of ``N`` (or ``σ(N)``) with
-  respect to ``X``: one ``X``-shaped block each, and their sum, the gradient of ``L``.
+- :func:`axis_sums_diagram`, :func:`broadcast_rows_diagram` -- ``sum(axis=...)`` and a row added to every row (chapter 01).
+- :func:`observations_diagram`, :func:`dot_product_diagram`, :func:`matmul_diagram` -- a batch and its products (chapter 04).
+- :func:`batch_graph_diagram` -- ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L`` with shapes and gradients.
+- :func:`jacobian_blocks_diagram` -- the element-by-element matrix chain rule.
 """
 
 from __future__ import annotations
@@ -23,28 +16,106 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 from numpy import ndarray
 
-from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, SLOPE_COLOR, VALUE_COLOR, WIRE_COLOR, Diagram, _diagram_axes, draw_box
+from dlfs.draw.canvas import (
+    BOX_COLOR,
+    EDGE_COLOR,
+    SLOPE_COLOR,
+    VALUE_COLOR,
+    WIRE_COLOR,
+    Diagram,
+    diagram_axes,
+    draw_box,
+    draw_grid,
+    fmt,
+)
+
+
+def axis_sums_diagram(X: ndarray, title: str | None = None) -> Figure:
+    """A matrix with its column sums (``X.sum(axis=0)``) below and its row sums (``X.sum(axis=1)``) on the right.
+
+    ``axis=0`` runs down the rows, so summing over it collapses each column to one number;
+    ``axis=1`` runs along a row, so summing over it collapses each row.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"axis_sums_diagram draws a 2-D array; got shape {X.shape}")
+    n_rows, n_cols = X.shape
+    fig, ax = diagram_axes(0.8 * (n_cols + 5.5), (-1.6, n_cols + 3.9), (-2.7, n_rows + 1.0))
+    draw_grid(ax, X, (0.0, n_rows))
+    ax.text(n_cols / 2, n_rows + 0.25, f"X, shape {X.shape}", ha="center", va="bottom", fontsize=12)
+    ax.text(-0.2, n_rows - 0.5, "row 0", ha="right", va="center", fontsize=10, color="grey")
+    ax.text(0.5, n_rows + 0.05, "col 0", ha="center", va="bottom", fontsize=9, color="grey")
+    col_sums, row_sums = X.sum(axis=0), X.sum(axis=1)
+    ax.add_patch(FancyArrowPatch((-0.8, n_rows - 0.1), (-0.8, -0.6), arrowstyle="-|>", mutation_scale=16, color=VALUE_COLOR))
+    ax.text(-1.0, n_rows / 2, "axis 0", rotation=90, ha="right", va="center", fontsize=11, color=VALUE_COLOR)
+    draw_grid(ax, col_sums[None, :], (0.0, -0.6), color="#f6d8d4")
+    ax.text(n_cols / 2, -1.8, f"X.sum(axis=0), shape {col_sums.shape}\n(one sum per column)",
+            ha="center", va="top", fontsize=11, color=VALUE_COLOR)
+    ax.add_patch(FancyArrowPatch((n_cols + 0.1, n_rows - 0.5), (n_cols + 0.9, n_rows - 0.5), arrowstyle="-|>",
+                                 mutation_scale=16, color=SLOPE_COLOR))
+    ax.text(n_cols + 0.5, n_rows - 0.35, "axis 1", ha="center", va="bottom", fontsize=11, color=SLOPE_COLOR)
+    draw_grid(ax, row_sums[:, None], (n_cols + 1.0, n_rows), color="#d7ecd9")
+    ax.text(n_cols + 2.2, n_rows / 2, f"X.sum(axis=1)\nshape {row_sums.shape}\n(one sum\nper row)",
+            ha="left", va="center", fontsize=11, color=SLOPE_COLOR)
+    ax.set_title(title or "Summing over an axis collapses that axis", fontsize=12)
+    return fig
+
+
+def broadcast_rows_diagram(X: ndarray, b: ndarray, title: str | None = None) -> Figure:
+    """``X + b`` for ``X`` of shape ``(n_rows, n_features)`` and ``b`` of shape ``(n_features,)``.
+
+    Three panels: ``X``; ``b`` with faded copies in the rows NumPy repeats it into
+    (no copy is made in memory); and the sum.
+    """
+    if X.ndim != 2 or b.shape != (X.shape[1],):
+        raise ValueError(f"broadcast_rows_diagram needs X (n_rows, n_features) and b (n_features,); got {X.shape} and {b.shape}")
+    n_rows, n_cols = X.shape
+    gap = 1.6
+    width = 3 * n_cols + 2 * gap
+    fig, ax = diagram_axes(0.8 * (width + 1.0), (-0.5, width + 0.5), (-1.2, n_rows + 1.0))
+    panels = [
+        (X, f"X, shape {X.shape}", None),
+        (np.tile(b, (n_rows, 1)), f"b, shape {b.shape}, repeated", "+"),
+        (X + b, f"X + b, shape {(X + b).shape}", "="),
+    ]
+    for k, (values, caption, sign) in enumerate(panels):
+        left = k * (n_cols + gap)
+        if k == 1:
+            draw_grid(ax, values[:1], (left, n_rows), color="#fbe3c4")
+            draw_grid(ax, values[1:], (left, n_rows - 1), color="#fbe3c4", alpha=0.35)
+        else:
+            draw_grid(ax, values, (left, n_rows), color=BOX_COLOR if k == 0 else "#d7ecd9")
+        ax.text(left + n_cols / 2, n_rows + 0.2, caption, ha="center", va="bottom", fontsize=11)
+        if sign:
+            ax.text(left - gap / 2, n_rows / 2, sign, ha="center", va="center", fontsize=22)
+    ax.text(n_cols + gap + n_cols / 2, -0.3, "faded rows: NumPy reuses b\nfor every row (no copy made)",
+            ha="center", va="top", fontsize=10, color="grey")
+    ax.set_title(title or "Broadcasting: the row b is added to every row of X", fontsize=12)
+    return fig
+
 
 #: Colours: the highlighted row, column and element of a product; faded (zero) cells; gradients.
 ROW_COLOR = "#fbe3c4"
+
+
 RESULT_COLOR = "#f6b98a"
+
+
 ZERO_COLOR = "#f2f2f2"
+
+
 GRAD_COLOR = VALUE_COLOR
+
 
 Dim = int | str  # a dimension: a number, or a letter such as "n"
 
 
-def _fmt(value: float) -> str:
-    """A number short enough for a cell: ``3``, ``-0.5``, ``0.905``."""
-    return f"{value:.3g}"
-
-
 def _signed(value: float) -> str:
     """A factor in a sum, negative ones in brackets: ``0.5``, ``(-1.2)``."""
-    return f"({_fmt(value)})" if value < 0 else _fmt(value)
+    return f"({fmt(value)})" if value < 0 else fmt(value)
 
 
 def _shape(*dims: Dim) -> str:
@@ -54,7 +125,7 @@ def _shape(*dims: Dim) -> str:
 
 def _canvas(xlim: tuple[float, float], ylim: tuple[float, float], inch_per_unit: float = 0.55) -> tuple[Diagram, Axes]:
     """A figure with one frameless, equal-aspect axes spanning ``xlim`` x ``ylim`` in data units."""
-    fig, ax = _diagram_axes(inch_per_unit * (xlim[1] - xlim[0]), xlim, ylim)
+    fig, ax = diagram_axes(inch_per_unit * (xlim[1] - xlim[0]), xlim, ylim)
     return fig, ax  # type: ignore[return-value]
 
 
@@ -70,7 +141,7 @@ def _cells(ax: Axes, values: ndarray, left: float, top: float, colors: ndarray |
         ax.add_patch(Rectangle((left + j * cell, top - (i + 1) * cell), cell, cell,
                                facecolor=color, edgecolor=EDGE_COLOR, linewidth=1.1))
         grey = faded is not None and bool(faded[i, j])
-        ax.text(left + (j + 0.5) * cell, top - (i + 0.5) * cell, _fmt(float(v)), ha="center", va="center",
+        ax.text(left + (j + 0.5) * cell, top - (i + 0.5) * cell, fmt(float(v)), ha="center", va="center",
                 fontsize=fontsize, color="#9a9a9a" if grey else "black")
 
 
@@ -103,7 +174,7 @@ def observations_diagram(X: ndarray, feature_names: Sequence[str] | None = None,
     for (i, j), v in np.ndenumerate(X):
         ax.add_patch(Rectangle((j * cell_w, n - i - 1), cell_w, 1.0, facecolor=ROW_COLOR if i == 0 else BOX_COLOR,
                                edgecolor=EDGE_COLOR, linewidth=1.1))
-        ax.text((j + 0.5) * cell_w, n - i - 0.5, _fmt(float(v)), ha="center", va="center", fontsize=12)
+        ax.text((j + 0.5) * cell_w, n - i - 0.5, fmt(float(v)), ha="center", va="center", fontsize=12)
     for j, name in enumerate(names):
         ax.text((j + 0.5) * cell_w, n + 0.15, name, ha="center", va="bottom", fontsize=11, color=SLOPE_COLOR)
     for i in range(n):
@@ -135,7 +206,7 @@ def dot_product_diagram(x: ndarray, w: ndarray, title: str | None = None) -> Dia
     sx, sy = 7.0, height / 2
     for j, (xj, wj, y) in enumerate(zip(x, w, ys)):
         ax.add_patch(Circle((0.6, y), 0.5, facecolor=BOX_COLOR, edgecolor=EDGE_COLOR, linewidth=1.5))
-        ax.text(0.6, y, _fmt(xj), ha="center", va="center", fontsize=11)
+        ax.text(0.6, y, fmt(xj), ha="center", va="center", fontsize=11)
         ax.text(-0.1, y, f"x[{j}]", ha="right", va="center", fontsize=11, color=EDGE_COLOR)
         direction = np.array([sx - 0.6, sy - y])
         direction /= np.linalg.norm(direction)
@@ -143,16 +214,16 @@ def dot_product_diagram(x: ndarray, w: ndarray, title: str | None = None) -> Dia
         end = np.array([sx, sy]) - 0.65 * direction
         _arrow(ax, tuple(start), tuple(end), width=1.4, scale=14)
         label = start + 0.42 * (end - start)
-        ax.text(label[0], label[1], f"× w[{j}] = {_fmt(wj)}", ha="center", va="center", fontsize=10,
+        ax.text(label[0], label[1], f"× w[{j}] = {fmt(wj)}", ha="center", va="center", fontsize=10,
                 color=SLOPE_COLOR, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
     ax.add_patch(Circle((sx, sy), 0.6, facecolor="#d7ecd9", edgecolor=SLOPE_COLOR, linewidth=2))
     ax.text(sx, sy, "Σ", ha="center", va="center", fontsize=20, color=SLOPE_COLOR)
     value = float(x @ w)
     _arrow(ax, (sx + 0.65, sy), (sx + 3.0, sy))
     ax.text(sx + 1.8, sy + 0.2, "new feature", ha="center", va="bottom", fontsize=11)
-    ax.text(sx + 3.15, sy, _fmt(value), ha="left", va="center", fontsize=13, color=VALUE_COLOR, fontweight="bold")
+    ax.text(sx + 3.15, sy, fmt(value), ha="left", va="center", fontsize=13, color=VALUE_COLOR, fontweight="bold")
     terms = " + ".join(f"{_signed(a)}·{_signed(b)}" for a, b in zip(x, w))
-    ax.text(5.8, -0.5, f"x · w = {terms} = {_fmt(value)}", ha="center", va="top", fontsize=11, color=VALUE_COLOR)
+    ax.text(5.8, -0.5, f"x · w = {terms} = {fmt(value)}", ha="center", va="top", fontsize=11, color=VALUE_COLOR)
     ax.set_title(title or "A dot product: weight each feature, add them up, get one new feature", fontsize=12)
     return fig
 
@@ -178,7 +249,7 @@ def matmul_diagram(X: ndarray, W: ndarray, row: int = 0, col: int = 0, title: st
     top = max(n, k) / 2
     x_top, w_top, n_top = n / 2, k / 2, n / 2
     terms = " + ".join(f"{_signed(X[row, j])}·{_signed(W[j, col])}" for j in range(k))
-    sentence = f"N[{row}, {col}] = row {row} of X · column {col} of W = {terms} = {_fmt(float(N[row, col]))}"
+    sentence = f"N[{row}, {col}] = row {row} of X · column {col} of W = {terms} = {fmt(float(N[row, col]))}"
     half = max(right / 2 + 1.6, 0.105 * len(sentence))  # wide enough for the sentence under the grids
     xlim = (right / 2 - half, right / 2 + half)
     fig, ax = _canvas(xlim, (-top - 2.4, top + 1.2), inch_per_unit=0.62)
@@ -204,8 +275,7 @@ def matmul_diagram(X: ndarray, W: ndarray, row: int = 0, col: int = 0, title: st
     ax.text(w_left + m / 2, w_top + 0.15, "columns: outputs", ha="center", va="bottom", fontsize=10, color=EDGE_COLOR)
     ax.text(n_left + m / 2, n_top + 0.15, "new features", ha="center", va="bottom", fontsize=10, color=EDGE_COLOR)
     ax.text(w_left - 0.3, 0, "rows: features", rotation=90, ha="right", va="center", fontsize=10, color=EDGE_COLOR)
-    for left, t, caption in ((x_left, x_top, f"X {X.shape}"), (w_left, w_top, f"W {W.shape}"),
-                             (n_left, n_top, f"N = X @ W {N.shape}")):
+    for left, caption in ((x_left, f"X {X.shape}"), (w_left, f"W {W.shape}"), (n_left, f"N = X @ W {N.shape}")):
         width = k if left == x_left else m
         ax.text(left + width / 2, -top - 0.25, caption, ha="center", va="top", fontsize=11)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy import ndarray
 
-from dlfs.operations import Operation, check_shape
+from dlfs.nn.operations import Operation, check_shape
 
 #: Makes a dropout mask: takes the input's shape, returns 0/1 (or bool) values of that shape.
 MaskFunction = Callable[[tuple[int, ...]], ndarray]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from numpy import ndarray
+from numpy.typing import ArrayLike
 
 #: Hints for classic mistakes. Checks pass these (with the array the mistake
 #: would produce) to :func:`assert_close` through its ``mistakes`` argument.
@@ -121,7 +122,7 @@ def as_float_array(value: Any, what: str) -> ndarray:
     return arr
 
 
-def _matches(received: ndarray, candidate: ndarray, rtol: float, atol: float) -> bool:
+def _matches(received: ndarray, candidate: ArrayLike, rtol: float, atol: float) -> bool:
     cand = np.asarray(candidate, dtype=np.float64)
     return received.shape == cand.shape and bool(np.allclose(received, cand, rtol=rtol, atol=atol))
 
@@ -157,7 +158,7 @@ def _worst_element(received: ndarray, expected: ndarray, rtol: float, atol: floa
     n_bad = int(np.sum(~np.isclose(received, expected, rtol=rtol, atol=atol)))
     return (
         f"{n_bad} of {received.size} element(s) differ; the worst {where}: "
-        f"expected {_fmt(e)}, received {_fmt(r)} (relative error {relative_error(r, e):.1e})."
+        f"expected {_fmt(e)}, received {_fmt(r)} (relative error {relative_error(np.array(r), np.array(e)):.1e})."
     ).replace("worst :", "worst:")
 
 
@@ -175,12 +176,12 @@ def _value_hint(received: ndarray, expected: ndarray, rtol: float, atol: float) 
 
 def assert_close(
     received: Any,
-    expected: ndarray,
+    expected: ArrayLike,
     *,
     what: str,
     rtol: float = 1e-6,
     atol: float = 1e-9,
-    mistakes: Mapping[str, ndarray] | Iterable[tuple[str, ndarray]] = (),
+    mistakes: Mapping[str, ArrayLike] | Iterable[tuple[str, ArrayLike]] = (),
 ) -> None:
     """Raise :class:`CheckFailed` unless ``received`` equals ``expected`` within tolerance.
 
@@ -226,7 +227,7 @@ def check_gradient(
     rtol: float = 1e-5,
     atol: float = 1e-7,
     delta: float = 1e-6,
-    mistakes: Mapping[str, ndarray] | Iterable[tuple[str, ndarray]] = (),
+    mistakes: Mapping[str, ArrayLike] | Iterable[tuple[str, ArrayLike]] = (),
 ) -> None:
     """Check a learner's gradient of the scalar function ``f`` at ``x`` against central differences.
 

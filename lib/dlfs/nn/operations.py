@@ -35,22 +35,41 @@ class Operation:
     """One box of the graph: ``forward(input_) -> output``, ``backward(output_grad) -> input_grad``."""
 
     def __init__(self) -> None:
-        self.input_: ndarray | None = None
-        self.output: ndarray | None = None
+        self._last_input: ndarray | None = None
+        self._last_output: ndarray | None = None
         self.input_grad: ndarray | None = None
         #: ``True`` while training; only operations that behave differently (Dropout) read it.
         self.training: bool = True
 
+    @property
+    def ran(self) -> bool:
+        """``True`` once ``forward`` has run (so ``input_`` and ``output`` exist)."""
+        return self._last_input is not None and self._last_output is not None
+
+    @property
+    def input_(self) -> ndarray:
+        """The input of the last ``forward``."""
+        if self._last_input is None:
+            raise RuntimeError(f"{type(self).__name__}.input_ is read before {type(self).__name__}.forward ran: run forward first.")
+        return self._last_input
+
+    @property
+    def output(self) -> ndarray:
+        """The output of the last ``forward``."""
+        if self._last_output is None:
+            raise RuntimeError(f"{type(self).__name__}.output is read before {type(self).__name__}.forward ran: run forward first.")
+        return self._last_output
+
     def forward(self, input_: ndarray) -> ndarray:
         """Store ``input_`` and return the output (its shape depends on the operation)."""
-        self.input_ = np.asarray(input_)
-        self.output = self._output()
-        return self.output
+        self._last_input = np.asarray(input_)
+        self._last_output = self._output()
+        return self._last_output
 
     def backward(self, output_grad: ndarray) -> ndarray:
         """Given ``output_grad`` (shape of the output), return ``input_grad`` (shape of the input)."""
         name = type(self).__name__
-        if self.output is None or self.input_ is None:
+        if not self.ran:
             raise RuntimeError(f"{name}.backward was called before {name}.forward: run forward first.")
         check_shape(output_grad, self.output.shape, f"{name}.backward: output_grad must have the output's shape")
         self.input_grad = self._input_grad(np.asarray(output_grad))

@@ -1,59 +1,35 @@
-"""Chapter 06 pictures: the framework as boxes, and the plots of the softmax chapter.
+"""Networks drawn as boxes and units: the framework's stack, forward and backward, hidden units, dropout.
 
-Every function returns a :class:`dlfs.diagrams.Diagram` (a matplotlib ``Figure`` that
-Jupyter shows as a PNG), with a title; every plot has labelled axes.
-
-The framework, drawn from a real :class:`~dlfs.network.NeuralNetwork` (its layers,
-operations and, after one ``train_batch``, the shapes of its arrays):
-
-- :func:`network_stack_diagram` -- the network as a stack of boxes: operations inside layers inside
-  the network, the loss at the end, and the trainer and optimizer that drive it.
-- :func:`forward_backward_diagram` -- every operation in a row: values flow forward above,
-  gradients flow backward below, each parameter's gradient drops out of its box.
-- :func:`operation_diagram` -- one :class:`~dlfs.operations.Operation` (or ``ParamOperation``) and its contract.
-- :func:`loss_graph_diagram` -- softmax then cross-entropy, and the gradient that comes back.
-
-Plots:
-
-- :func:`plot_digits` -- a few images of a data set with their labels.
-- :func:`plot_softmax_bars` -- one row of logits and its softmax probabilities.
-- :func:`plot_loss_against_probability` -- cross-entropy and squared error against the probability of the right class.
-- :func:`plot_gradient_against_logit` -- how hard each loss pushes the right class's logit.
-- :func:`plot_float64_range` -- logits before and after subtracting the max, against the range of ``np.exp``.
-- :func:`plot_accuracy_histories` -- test accuracy during training, one line per run.
-- :func:`plot_learning_rate_sweep` -- final test accuracy against the learning rate.
+- :func:`network_units_diagram` -- inputs, hidden units and the output as circles and weights (chapter 05).
+- :func:`network_stack_diagram`, :func:`forward_backward_diagram` -- a real
+  :class:`~dlfs.nn.network.NeuralNetwork` as operations inside layers, values forward, gradients back (chapter 06).
+- :func:`dropout_diagram` -- the same network with units dropped at training time (chapter 07).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 from numpy import ndarray
 
-from dlfs.diagrams import BOX_COLOR, EDGE_COLOR, GRADIENT_COLOR, WIRE_COLOR, Diagram, _diagram_axes
-from dlfs.network import NeuralNetwork
-from dlfs.operations import ParamOperation
+from dlfs.draw.canvas import BOX_COLOR, EDGE_COLOR, GRADIENT_COLOR, LOSS_COLOR, WIRE_COLOR, Diagram, diagram_axes
+from dlfs.nn.network import NeuralNetwork
+from dlfs.nn.operations import ParamOperation
 
 LAYER_COLOR = "#f4f6f8"
-LOSS_COLOR = "#fbe3c4"
+
+
 HELPER_COLOR = "#e3f1e4"
-
-#: float64: np.exp(x) is inf above this and exactly 0 below EXP_UNDERFLOW.
-EXP_OVERFLOW = float(np.log(np.finfo(np.float64).max))  # 709.78...
-EXP_UNDERFLOW = float(np.log(np.finfo(np.float64).smallest_subnormal))  # -744.44...
-
-
-# ---------------------------------------------------------------- drawing helpers
 
 
 def _canvas(xlim: tuple[float, float], ylim: tuple[float, float], inch: float = 0.5,
             max_width: float = 16.0) -> tuple[Diagram, Axes]:
     """A figure with one frameless axes in data units, ``inch`` inches per unit (at most ``max_width`` wide)."""
     w = xlim[1] - xlim[0]
-    fig, ax = _diagram_axes(w * min(inch, max_width / w), xlim, ylim)
+    fig, ax = diagram_axes(w * min(inch, max_width / w), xlim, ylim)
     return fig, ax  # type: ignore[return-value]
 
 
@@ -92,14 +68,11 @@ def _param_name(op: object, layer_index: int) -> str:
     return {"WeightMultiply": "W", "BiasAdd": "B"}.get(type(op).__name__, "param") + str(layer_index + 1)
 
 
-# ---------------------------------------------------------------- the framework
-
-
 def network_stack_diagram(net: NeuralNetwork, title: str | None = None) -> Diagram:
     """The network as a stack of boxes: its operations inside its layers, inside the network, then the loss.
 
-    Below it, the :class:`~dlfs.trainer.Trainer` (which feeds batches and calls
-    ``train_batch``) and the :class:`~dlfs.optimizers.Optimizer` (which reads every
+    Below it, the :class:`~dlfs.nn.trainer.Trainer` (which feeds batches and calls
+    ``train_batch``) and the :class:`~dlfs.nn.optim.Optimizer` (which reads every
     parameter and its gradient and updates the parameter in place). If the network
     has run ``forward`` once, the wires carry the shapes of its arrays.
     """
@@ -126,7 +99,7 @@ def network_stack_diagram(net: NeuralNetwork, title: str | None = None) -> Diagr
     ax.text(frame_left + 0.2, 2.0, f"NeuralNetwork: {len(net.layers)} layers and a loss", ha="left", va="top",
             fontsize=10.5, color=EDGE_COLOR, fontweight="bold")
 
-    first_input = next((op.input_ for op in (rows[0] if rows else []) if op.input_ is not None), None)
+    first_input = next((op.input_ for op in (rows[0] if rows else []) if op.ran), None)
     _arrow(ax, (0.0, 0.0), (layer_spans[0][0] - 0.05, 0.0))
     ax.text(1.0, 0.2, f"X\n{_shape(first_input, '(n, features)')}", ha="center", va="bottom", fontsize=9)
     for index, (layer, ops, (left, right_edge)) in enumerate(zip(net.layers, rows, layer_spans)):
@@ -196,7 +169,7 @@ def forward_backward_diagram(net: NeuralNetwork, title: str | None = None) -> Di
         _arrow(ax, (x0 + wire - 0.1, y_back), (x0 + 0.1, y_back), color=GRADIENT_COLOR, width=1.3)
         ax.text(mid, y_back - 0.12, f"{grad}\n{shape}", ha="center", va="top", fontsize=8, color=GRADIENT_COLOR)
 
-    first = ops[0][1].input_
+    first = ops[0][1].input_ if ops[0][1].ran else None
     wire_labels(0.0, "X", _shape(first), "∂L/∂X")
     x = wire
     spans: dict[int, list[float]] = {}
@@ -213,12 +186,12 @@ def forward_backward_diagram(net: NeuralNetwork, title: str | None = None) -> Di
                     color=GRADIENT_COLOR, fontweight="bold")
         value = "P" if k == len(ops) - 1 else f"out {k + 1}"
         grad = "∂L/∂P" if k == len(ops) - 1 else f"∂L/∂(out {k + 1})"
-        wire_labels(x + box_w, value, _shape(op.output), grad)
+        wire_labels(x + box_w, value, _shape(op.output if op.ran else None), grad)
         x += box_w + wire
     loss_cx = x + loss_w / 2
     _box(ax, loss_cx, 0.0, loss_w, box_h, loss_name, color=LOSS_COLOR, fontsize=8.5)
     _arrow(ax, (loss_cx, 1.55), (loss_cx, box_h / 2 + 0.03))
-    ax.text(loss_cx, 1.6, f"y {_shape(net.loss.target)}", ha="center", va="bottom", fontsize=8)
+    ax.text(loss_cx, 1.6, f"y {_shape(net.loss.target if net.loss.ran else None)}", ha="center", va="bottom", fontsize=8)
     _arrow(ax, (x + loss_w + 0.05, 0.0), (width - 0.05, 0.0))
     ax.text((x + loss_w + width) / 2, 0.15, "L\none number", ha="center", va="bottom", fontsize=8)
     ax.text(loss_cx, -box_h / 2 - 0.2, "backward starts here:\nloss.backward() = ∂L/∂P", ha="center", va="top",
@@ -234,10 +207,117 @@ def forward_backward_diagram(net: NeuralNetwork, title: str | None = None) -> Di
     return fig
 
 
+def network_units_diagram(feature_names: Sequence[str] = ("x1", "x2", "x3"), hidden: int = 4) -> Diagram:
+    """Inputs, hidden units and the output as circles joined by lines: each hidden unit is a linear
+    regression of the inputs, squashed by σ; the output is a linear regression of the hidden units."""
+    k = len(feature_names)
+    step = 1.1                                  # vertical distance between two circles
+    height = step * max(k, hidden)
+    fig = Diagram(figsize=(8.0, 1.0 + 0.75 * height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_xlim(-1.3, 9.3)
+    ax.set_ylim(-1.3, height + 0.4)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    top = height - step / 2
+
+    def column(count: int) -> ndarray:
+        """Heights of ``count`` circles, centred on the figure."""
+        return height / 2 - step / 2 + (np.arange(count)[::-1] - (count - 1) / 2) * step + step / 2
+
+    xs_in, xs_hidden, x_out = 0.5, 4.0, 7.5
+    ys_in, ys_hidden, y_out = column(k), column(hidden), float(np.mean(column(hidden)))
+    for yi in ys_in:
+        for yh in ys_hidden:
+            ax.plot([xs_in, xs_hidden], [yi, yh], color="#9db4cc", lw=1, zorder=1)
+    for yh in ys_hidden:
+        ax.plot([xs_hidden, x_out], [yh, y_out], color="#9db4cc", lw=1, zorder=1)
+    for name, yi in zip(feature_names, ys_in):
+        ax.add_patch(Circle((xs_in, yi), 0.38, facecolor="#f3f3f3", edgecolor=WIRE_COLOR, lw=1.5, zorder=2))
+        ax.text(xs_in, yi, name, ha="center", va="center", fontsize=9, zorder=3)
+    for j, yh in enumerate(ys_hidden):
+        ax.add_patch(Circle((xs_hidden, yh), 0.45, facecolor="#dbe9f6", edgecolor=EDGE_COLOR, lw=1.8, zorder=2))
+        ax.text(xs_hidden, yh, f"σ\nunit {j + 1}", ha="center", va="center", fontsize=8, zorder=3, linespacing=1.0)
+    ax.add_patch(Circle((x_out, y_out), 0.45, facecolor="#f6d8d4", edgecolor=EDGE_COLOR, lw=1.8, zorder=2))
+    ax.text(x_out, y_out, "$\\hat{y}$", ha="center", va="center", fontsize=13, zorder=3)
+    bottom = -0.2
+    ax.text(xs_in, bottom, f"{k} inputs\nX: (n, {k})", ha="center", va="top", fontsize=9.5)
+    ax.text(xs_hidden, bottom, f"{hidden} hidden units\nσ(X @ W1 + B1): (n, {hidden})", ha="center", va="top", fontsize=9.5)
+    ax.text(x_out, bottom, "1 output\n@ W2 + B2: (n, 1)", ha="center", va="top", fontsize=9.5)
+    ax.text((xs_in + xs_hidden) / 2, top + 0.45, f"W1: ({k}, {hidden})", ha="center", fontsize=10, color=EDGE_COLOR)
+    ax.text((xs_hidden + x_out) / 2, top + 0.45, f"W2: ({hidden}, 1)", ha="center", fontsize=10, color=EDGE_COLOR)
+    ax.set_title("Each hidden unit is a linear regression of the inputs, bent by σ;\n"
+                 "the output is a linear regression of the hidden units", fontsize=11)
+    return fig
+
+
+def _network(ax: Axes, sizes: Sequence[int], kept: ndarray | None, keep_prob: float, title: str) -> None:
+    """Circles in columns joined by lines; hidden units with ``kept == False`` greyed and crossed out."""
+    xs = np.linspace(0.0, 6.0, len(sizes))
+    top = max(sizes)
+    columns = [np.arange(n)[::-1] - (n - 1) / 2 for n in sizes]
+    alive = [np.ones(n, dtype=bool) for n in sizes]
+    if kept is not None:
+        alive[1] = np.asarray(kept, dtype=bool)
+    for c in range(len(sizes) - 1):
+        for i, y0 in enumerate(columns[c]):
+            for j, y1 in enumerate(columns[c + 1]):
+                on = alive[c][i] and alive[c + 1][j]
+                ax.plot([xs[c], xs[c + 1]], [y0, y1], color="#9db4cc" if on else "#eeeeee", lw=1.0 if on else 0.6,
+                        zorder=1)
+    for c, ys in enumerate(columns):
+        for i, y in enumerate(ys):
+            hidden = c == 1
+            on = alive[c][i]
+            face = ("#dbe9f6" if hidden else "#f3f3f3") if on else "#f7f7f7"
+            ax.add_patch(Circle((xs[c], y), 0.3, facecolor=face, edgecolor=EDGE_COLOR if on else "#bbbbbb",
+                                lw=1.5, zorder=2))
+            if hidden and not on:
+                ax.plot([xs[c] - 0.2, xs[c] + 0.2], [y - 0.2, y + 0.2], color="tab:red", lw=2, zorder=3)
+                ax.plot([xs[c] - 0.2, xs[c] + 0.2], [y + 0.2, y - 0.2], color="tab:red", lw=2, zorder=3)
+            elif hidden and kept is not None:
+                ax.text(xs[c] + 0.38, y, f"×1/{keep_prob:g}", fontsize=8, va="center", color="tab:green", zorder=3)
+    names = ("inputs", "hidden units\n(dropout here)", "outputs")
+    for c, x in enumerate(xs):
+        ax.text(x, -(top / 2) - 0.2, names[c] if c < len(names) else "", ha="center", va="top", fontsize=9,
+                color=WIRE_COLOR)
+    ax.set_xlim(-0.8, 7.0)
+    ax.set_ylim(-(top / 2) - 1.3, top / 2 + 0.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+
+
+def dropout_diagram(keep_prob: float = 0.6, seed: int = 1, sizes: Sequence[int] = (4, 7, 3), batch: int = 5) -> Diagram:
+    """Three panels: one training pass (some hidden units dropped, the rest scaled by 1 / keep_prob),
+    inference (every unit, nothing scaled), and the masks of a batch (one row of 0/1 per observation).
+
+    The masks are drawn as the exercise draws them: ``np.random.default_rng(seed).random(shape) < keep_prob``.
+    """
+    masks = np.random.default_rng(seed).random((batch, sizes[1])) < keep_prob
+    fig = Diagram(figsize=(13.0, 4.0), layout="constrained")
+    a, b, c = fig.subplots(1, 3, width_ratios=(1.0, 1.0, 0.9))
+    _network(a, sizes, masks[0], keep_prob,
+             f"Training, observation 0: each hidden unit kept\nwith probability {keep_prob:g}, the kept ones ×1/{keep_prob:g}")
+    _network(b, sizes, None, keep_prob, "Inference: every unit, nothing scaled\n(dropout is the identity)")
+    c.imshow(np.where(masks, 0.35, 0.0), cmap="Greens", vmin=0.0, vmax=1.0, aspect="equal")
+    for (i, j), m in np.ndenumerate(masks):
+        c.text(j, i, "1" if m else "0", ha="center", va="center", fontsize=11, color="black" if m else "tab:red")
+    c.set_xticks(range(sizes[1]))
+    c.set_yticks(range(batch))
+    c.set_xlabel("hidden unit")
+    c.set_ylabel("observation (row of the batch)")
+    c.set_title(f"The mask of a batch: rng.random(({batch}, {sizes[1]})) < {keep_prob:g}\n"
+                f"(1 = kept; {int(masks.sum())} of {masks.size} kept)", fontsize=11)
+    return fig
+
+
+
+
 def operation_diagram(param: bool = False, title: str | None = None) -> Diagram:
     """One operation and its contract: ``forward(input_) -> output``, ``backward(output_grad) -> input_grad``.
 
-    With ``param``, a :class:`~dlfs.operations.ParamOperation`: the parameter comes in from
+    With ``param``, a :class:`~dlfs.nn.operations.ParamOperation`: the parameter comes in from
     above and ``backward`` also leaves ``param_grad`` (shape of the parameter).
     """
     fig, ax = _canvas((0.0, 13.0), (-3.0 if param else -2.0, 2.8 if param else 1.7), inch=0.62)
@@ -287,165 +367,4 @@ def loss_graph_diagram(title: str | None = None) -> Diagram:
     ax.text(8.2, -2.5, "purple: gradients, flowing backward; through the softmax, -y / (n p) becomes simply (p - y) / n",
             ha="center", va="bottom", fontsize=9, color="dimgrey")
     ax.set_title(title or "Softmax, then cross-entropy: the forward pass and the gradient that comes back", fontsize=12)
-    return fig
-
-
-# ---------------------------------------------------------------- plots
-
-
-def _plot(figsize: tuple[float, float] = (6.6, 4.2), ncols: int = 1) -> tuple[Diagram, list[Axes]]:
-    fig = Diagram(figsize=figsize, layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, ncols)).tolist()
-    return fig, axes
-
-
-def plot_digits(X: ndarray, labels: ndarray, predictions: ndarray | None = None, *, n_cols: int = 8,
-                title: str = "Handwritten digits: each image is one row of X") -> Diagram:
-    """The rows of ``X`` ``(m, side²)`` as grey images, each labelled with its ``labels`` entry (and prediction)."""
-    X, labels = np.asarray(X), np.asarray(labels)
-    side = int(round(np.sqrt(X.shape[1])))
-    if side * side != X.shape[1]:
-        raise ValueError(f"plot_digits needs square images: {X.shape[1]} features is not a square number")
-    m = X.shape[0]
-    cols = min(n_cols, m)
-    rows = int(np.ceil(m / cols))
-    fig = Diagram(figsize=(1.35 * cols, 1.55 * rows + 0.5), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for i, ax in enumerate(axes):
-        if i >= m:
-            ax.set_axis_off()
-            continue
-        ax.imshow(X[i].reshape(side, side), cmap="gray_r", interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        text = f"label {labels[i]}" + (f", said {predictions[i]}" if predictions is not None else "")
-        ax.set_xlabel(text, fontsize=8.5, color="black" if predictions is None or predictions[i] == labels[i] else "red")
-        if i % cols == 0:
-            ax.set_ylabel(f"{side} pixels", fontsize=8)
-    fig.suptitle(title)
-    return fig
-
-
-def plot_softmax_bars(logits: ndarray, title: str | None = None) -> Diagram:
-    """Two bar charts for one row: the logits ``z`` (any real numbers), and ``softmax(z)`` (positive, summing to 1)."""
-    z = np.asarray(logits, dtype=float).ravel()
-    e = np.exp(z - z.max())
-    p = e / e.sum()
-    fig, (left, right) = _plot((9.0, 3.4), ncols=2)
-    classes = np.arange(z.size)
-    left.bar(classes, z, color="tab:blue")
-    left.axhline(0, color="grey", linewidth=0.8)
-    left.set_title("logits z: any real numbers")
-    left.set_xlabel("class j")
-    left.set_ylabel("logit $z_j$")
-    right.bar(classes, p, color="tab:orange")
-    for j, v in zip(classes, p):
-        right.text(j, v + 0.01, f"{v:.2f}", ha="center", va="bottom", fontsize=8.5)
-    right.set_ylim(0, min(1.1, p.max() + 0.12))
-    right.set_title(f"softmax(z): positive, summing to {p.sum():.0f}")
-    right.set_xlabel("class j")
-    right.set_ylabel("probability $p_j$")
-    for ax in (left, right):
-        ax.set_xticks(classes)
-        ax.grid(alpha=0.3, axis="y")
-    fig.suptitle(title or "Softmax turns a row of logits into probabilities; the order is kept")
-    return fig
-
-
-def plot_loss_against_probability(k: int = 10, title: str | None = None) -> Diagram:
-    """One observation's loss against ``p``, the probability given to the right class (the rest spread evenly
-    over the other ``k - 1`` classes): cross-entropy ``-log p`` and squared error ``Σ_j (p_j - y_j)²``."""
-    p = np.linspace(1e-3, 1.0, 400)
-    fig, (ax,) = _plot()
-    ax.plot(p, -np.log(p), linewidth=2.2, label="cross-entropy: -log p")
-    ax.plot(p, (1 - p) ** 2 + (1 - p) ** 2 / (k - 1), linewidth=2.2, label=f"squared error over the {k} outputs")
-    ax.set_ylim(0, 7)
-    ax.set_title(title or "The loss of one observation against the probability of its right class")
-    ax.set_xlabel("p, the probability given to the right class")
-    ax.set_ylabel("loss of this observation")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return fig
-
-
-def plot_gradient_against_logit(k: int = 10, title: str | None = None) -> Diagram:
-    """How hard the loss pushes the right class's logit ``z`` up, ``|∂L/∂z|``, against ``z`` (the other logits 0).
-
-    Softmax cross-entropy: ``1 - p`` with ``p = e^z / (e^z + k - 1)``. Squared error on a sigmoid
-    output: ``2 (1 - σ(z)) σ(z) (1 - σ(z))``, which vanishes when the output is confidently wrong.
-    """
-    z = np.linspace(-10, 10, 400)
-    p = 1.0 / (1.0 + (k - 1) * np.exp(-z))
-    s = 1.0 / (1.0 + np.exp(-z))
-    fig, (ax,) = _plot()
-    ax.plot(z, 1 - p, linewidth=2.2, label="softmax cross-entropy: 1 - p")
-    ax.plot(z, 2 * (1 - s) * s * (1 - s), linewidth=2.2, label="squared error on a sigmoid output: 2(1 - σ)σ(1 - σ)")
-    ax.axvspan(-10, -3, color="tab:red", alpha=0.08)
-    ax.text(-6.5, 0.55, "confidently wrong:\nsquared error\nhardly pushes", ha="center", va="center", fontsize=9,
-            color="tab:red")
-    ax.set_title(title or "How hard each loss pushes the right class's logit up")
-    ax.set_xlabel("z, the logit of the right class")
-    ax.set_ylabel("|∂L/∂z|, the size of the gradient")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8.5)
-    return fig
-
-
-def plot_float64_range(logits: ndarray, title: str | None = None) -> Diagram:
-    """A row of logits before and after subtracting its max, on the number line of ``np.exp``'s argument:
-    above about 709.8 ``np.exp`` overflows to inf, below about -744.4 it underflows to 0."""
-    z = np.asarray(logits, dtype=float).ravel()
-    shifted = z - z.max()
-    lo = min(-1000.0, float(shifted.min()) - 100)
-    hi = max(1000.0, float(z.max()) + 100)
-    fig, (ax,) = _plot((8.6, 3.2))
-    ax.axvspan(EXP_OVERFLOW, hi, color="tab:red", alpha=0.15, label=f"np.exp overflows to inf (x > {EXP_OVERFLOW:.1f})")
-    ax.axvspan(lo, EXP_UNDERFLOW, color="tab:blue", alpha=0.12,
-               label=f"np.exp underflows to 0 (x < {EXP_UNDERFLOW:.1f})")
-    ax.scatter(z, np.ones_like(z), s=60, color="black", zorder=3)
-    ax.scatter(shifted, np.zeros_like(z), s=60, color="tab:green", zorder=3)
-    for a, b in zip(z, shifted):
-        ax.annotate("", (b, 0.08), (a, 0.92), arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8})
-    ax.set_yticks([0, 1], ["z - max(z)", "z"])
-    ax.set_ylim(-0.6, 1.6)
-    ax.set_xlim(lo, hi)
-    ax.set_title(title or "Subtracting the max moves every logit to 0 or below: np.exp cannot overflow")
-    ax.set_xlabel("x, the argument given to np.exp")
-    ax.set_ylabel("the logits of one row")
-    ax.legend(loc="upper left", fontsize=8.5)
-    ax.grid(alpha=0.3, axis="x")
-    return fig
-
-
-def plot_accuracy_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], *, title: str | None = None,
-                            ylim: tuple[float, float] | None = None) -> Diagram:
-    """Test accuracy against epochs, one line per run (label -> a :class:`~dlfs.trainer.Trainer` history)."""
-    fig, (ax,) = _plot((7.0, 4.3))
-    for label, history in histories.items():
-        ax.plot(history["epoch"], np.asarray(history["test_accuracy"]) * 100, marker="o", markersize=3.5,
-                linewidth=1.8, label=label)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set_title(title or "Test accuracy during training")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8.5)
-    return fig
-
-
-def plot_learning_rate_sweep(learning_rates: Sequence[float], accuracies: Mapping[str, Sequence[float]], *,
-                             title: str | None = None) -> Diagram:
-    """Final test accuracy against the (starting) learning rate, log scale, one line per loss."""
-    fig, (ax,) = _plot((6.6, 4.2))
-    for label, values in accuracies.items():
-        ax.plot(learning_rates, np.asarray(values) * 100, marker="o", linewidth=1.8, label=label)
-    ax.set_xscale("log")
-    ax.set_xticks(list(learning_rates), [f"{lr:g}" for lr in learning_rates])
-    ax.set_ylim(0, 100)
-    ax.set_title(title or "Final test accuracy against the learning rate")
-    ax.set_xlabel("starting learning rate (log scale)")
-    ax.set_ylabel("test accuracy after training (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8.5)
     return fig

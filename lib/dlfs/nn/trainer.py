@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import copy
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 from numpy import ndarray
 from tqdm.auto import tqdm
 
-from dlfs.network import NeuralNetwork
-from dlfs.optimizers import Optimizer
+from dlfs.nn.network import NeuralNetwork
+from dlfs.nn.optim import Optimizer
 
 
 def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray) -> float:
@@ -31,7 +32,7 @@ def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray) -> float:
     return float(np.mean(net.predict(X).argmax(axis=1) == labels))
 
 
-def batches(X: ndarray, y: ndarray, batch_size: int, rng: np.random.Generator):
+def batches(X: ndarray, y: ndarray, batch_size: int, rng: np.random.Generator) -> Iterator[tuple[ndarray, ndarray]]:
     """Yield ``(X_batch, y_batch)`` of ``batch_size`` rows (the last may be smaller), rows shuffled by ``rng``."""
     order = rng.permutation(X.shape[0])
     for start in range(0, X.shape[0], batch_size):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy import ndarray
 
-from dlfs.operations import check_shape
+from dlfs.nn.operations import check_shape
 
 
 def _progress(epoch: int, max_epochs: int) -> float:
@@ -60,7 +60,7 @@ class Optimizer:
 
     def start_epoch(self, epoch: int, max_epochs: int) -> None:
         """Set ``current_lr`` for ``epoch`` (0 .. max_epochs - 1) from the schedule."""
-        if self.decay is None:
+        if self.decay is None or self.final_lr is None:
             self.current_lr = self.lr
         else:
             self.current_lr = SCHEDULES[self.decay](self.lr, self.final_lr, epoch, max_epochs)

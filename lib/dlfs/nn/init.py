@@ -40,5 +40,5 @@ def glorot_init(n_in: int, n_out: int, rng: np.random.Generator) -> ndarray:
     return rng.normal(0.0, scale, size=(n_in, n_out))
 
 
-#: Initializers by the name :class:`dlfs.layers.Dense` accepts in ``weight_init``.
+#: Initializers by the name :class:`dlfs.nn.layers.Dense` accepts in ``weight_init``.
 INITIALIZERS: dict[str, Initializer] = {"standard": standard_init, "glorot": glorot_init}

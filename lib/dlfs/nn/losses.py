@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy import ndarray
 
-from dlfs.operations import check_shape
+from dlfs.nn.operations import check_shape
 
 
 def softmax(x: ndarray, axis: int = 1) -> ndarray:
@@ -35,8 +35,27 @@ class Loss:
     """``forward(prediction, target) -> float``; ``backward() -> ∂loss/∂prediction`` (prediction's shape)."""
 
     def __init__(self) -> None:
-        self.prediction: ndarray | None = None
-        self.target: ndarray | None = None
+        self._prediction: ndarray | None = None
+        self._target: ndarray | None = None
+
+    @property
+    def ran(self) -> bool:
+        """``True`` once ``forward`` has run."""
+        return self._prediction is not None and self._target is not None
+
+    @property
+    def prediction(self) -> ndarray:
+        """The prediction ``(n, k)`` of the last ``forward``."""
+        if self._prediction is None:
+            raise RuntimeError(f"{type(self).__name__}.prediction is read before forward ran: run forward first.")
+        return self._prediction
+
+    @property
+    def target(self) -> ndarray:
+        """The target ``(n, k)`` of the last ``forward``."""
+        if self._target is None:
+            raise RuntimeError(f"{type(self).__name__}.target is read before forward ran: run forward first.")
+        return self._target
 
     def forward(self, prediction: ndarray, target: ndarray) -> float:
         """The loss of a batch; ``prediction`` and ``target`` of one shape ``(n, k)``."""
@@ -44,12 +63,12 @@ class Loss:
         if prediction.ndim != 2:
             raise ValueError(f"{type(self).__name__}: prediction must be 2-D (n, k); received shape {prediction.shape}")
         check_shape(target, prediction.shape, f"{type(self).__name__}: target must have the prediction's shape")
-        self.prediction, self.target = prediction, target
+        self._prediction, self._target = prediction, target
         return float(self._output())
 
     def backward(self) -> ndarray:
         """``∂loss/∂prediction`` for the last ``forward``, shape of ``prediction``."""
-        if self.prediction is None:
+        if not self.ran:
             raise RuntimeError(f"{type(self).__name__}.backward was called before forward: run forward first.")
         grad = self._input_grad()
         check_shape(grad, self.prediction.shape, f"{type(self).__name__}._input_grad must return the prediction's shape")
@@ -91,7 +110,7 @@ class SoftmaxCrossEntropy(Loss):
         if np.any(y < 0) or not np.allclose(y.sum(axis=1), 1.0, atol=1e-6):
             raise ValueError(
                 "SoftmaxCrossEntropy: every target row must be non-negative and sum to 1 "
-                "(one-hot labels: use dlfs.datasets.one_hot)"
+                "(one-hot labels: use dlfs.data.prepare.one_hot)"
             )
         n = self.prediction.shape[0]
         return float(-np.sum(y * log_softmax(self.prediction)) / n)

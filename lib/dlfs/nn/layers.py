@@ -17,9 +17,9 @@ import copy
 import numpy as np
 from numpy import ndarray
 
-from dlfs.dropout import Dropout
-from dlfs.initializers import INITIALIZERS
-from dlfs.operations import BiasAdd, Operation, ParamOperation, Sigmoid, WeightMultiply, check_shape
+from dlfs.nn.dropout import Dropout
+from dlfs.nn.init import INITIALIZERS
+from dlfs.nn.operations import BiasAdd, Operation, ParamOperation, Sigmoid, WeightMultiply, check_shape
 
 
 class Layer:
@@ -79,7 +79,7 @@ class Dense(Layer):
         weight_init: ``"standard"`` (N(0, 1)) or ``"glorot"`` (N(0, 2 / (n_in + n_out))).
             Biases start at 0.
         dropout: keep probability; 1.0 means no dropout layer.
-        seed: seeds the weights and the dropout masks; :class:`dlfs.network.NeuralNetwork`
+        seed: seeds the weights and the dropout masks; :class:`dlfs.nn.network.NeuralNetwork`
             sets it if it is ``None``.
     """
 

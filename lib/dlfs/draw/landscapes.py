@@ -1,0 +1,282 @@
+"""Loss landscapes and the paths optimisers take across them.
+
+- :func:`two_weight_loss`, :func:`gradient_descent_path`, :func:`draw_loss_surface`, :func:`draw_loss_curve`,
+  :func:`plot_gradient_descent`, :func:`plot_learning_rates` -- linear regression's loss over two weights (chapter 05).
+- :func:`bowl_loss`, :func:`momentum_path`, :func:`draw_bowl`, :func:`plot_momentum_paths`,
+  :func:`plot_velocity_memory` -- a long narrow bowl, plain gradient descent against momentum (chapter 07).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from numpy import ndarray
+
+from dlfs.draw.canvas import Diagram
+
+#: A loss above this counts as "diverged": the explorer stops there.
+DIVERGED = 1e12
+
+
+COLOR_PATH = "tab:red"
+
+
+COLOR_BEST = "black"
+
+
+def two_weight_loss(X2: ndarray, y: ndarray, w: ndarray) -> ndarray:
+    """``mean((X2 @ w - (y - mean(y)))²)`` for many weight pairs at once.
+
+    Args:
+        X2: ``(n, 2)``, two features with mean 0.
+        y: ``(n, 1)``.
+        w: ``(..., 2)``: any number of ``(w1, w2)`` pairs.
+
+    Returns:
+        The loss for every pair, shape ``w.shape[:-1]``.
+    """
+    yc = (y - y.mean()).ravel()
+    residual = np.tensordot(w, X2.T, axes=1) - yc   # (..., n)
+    return np.mean(residual**2, axis=-1)
+
+
+def gradient_descent_path(X2: ndarray, y: ndarray, start: Sequence[float], learning_rate: float,
+                          steps: int) -> tuple[ndarray, ndarray]:
+    """Full-batch gradient descent on :func:`two_weight_loss`, from ``start``.
+
+    Each step: ``w ← w - η · (2/n) X2ᵀ (X2 w - y_c)`` with ``y_c = y - mean(y)``.
+
+    Returns:
+        ``(path, losses)``: ``path`` has shape ``(m, 2)``, ``losses`` shape ``(m,)``, with
+        ``m = steps + 1`` (the start, then one row per step), or fewer if the loss went
+        above :data:`DIVERGED` (the last row is then the first diverged point).
+    """
+    n = X2.shape[0]
+    yc = y - y.mean()
+    w = np.asarray(start, dtype=np.float64).reshape(2, 1)
+    path, losses = [w.ravel().copy()], [float(np.mean((X2 @ w - yc) ** 2))]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            w = w - learning_rate * (2.0 / n) * X2.T @ (X2 @ w - yc)
+            loss = float(np.mean((X2 @ w - yc) ** 2))
+            path.append(w.ravel().copy())
+            losses.append(loss)
+            if not np.isfinite(loss) or loss > DIVERGED:
+                break
+    return np.array(path), np.array(losses)
+
+
+def best_weights(X2: ndarray, y: ndarray) -> ndarray:
+    """The least-squares ``(w1, w2)``: the bottom of the bowl."""
+    return np.linalg.lstsq(X2, y - y.mean(), rcond=None)[0].ravel()
+
+
+def fmt_loss(value: float) -> str:
+    return "diverged (> 1e12)" if not np.isfinite(value) or value > DIVERGED else f"{value:,.1f}"
+
+
+def draw_loss_surface(ax: Axes, X2: ndarray, y: ndarray, path: ndarray | None = None, *,
+                      names: Sequence[str] = ("x_1", "x_2"), center: ndarray | None = None,
+                      radius: float | None = None) -> None:
+    """Contour lines of :func:`two_weight_loss` on ``ax``, the minimum (black cross) and a path (red)."""
+    best = best_weights(X2, y)
+    center = best if center is None else np.asarray(center, dtype=float)
+    if radius is None:
+        radius = 1.4 * float(np.max(np.abs(path - center))) if path is not None and len(path) else 30.0
+    g1 = np.linspace(center[0] - radius, center[0] + radius, 161)
+    g2 = np.linspace(center[1] - radius, center[1] + radius, 161)
+    grid = np.stack(np.meshgrid(g1, g2), axis=-1)
+    surface = two_weight_loss(X2, y, grid)
+    low = float(surface.min())
+    levels = low + (float(surface.max()) - low) * np.linspace(0, 1, 16)[1:] ** 2
+    contours = ax.contour(g1, g2, surface, levels=levels, cmap="viridis", linewidths=1.0)
+    ax.clabel(contours, np.asarray(contours.levels)[::3], fontsize=7, fmt="%.0f")
+    ax.plot(*best, "x", color=COLOR_BEST, ms=11, mew=2.5, label="lowest loss", zorder=5)
+    if path is not None and len(path):
+        ax.plot(path[:, 0], path[:, 1], ".-", color=COLOR_PATH, lw=1.3, ms=5, label="gradient descent", zorder=4)
+        ax.plot(*path[0], "o", color=COLOR_PATH, mfc="white", ms=8, mew=2, label="start", zorder=6)
+    ax.set_xlim(g1[0], g1[-1])
+    ax.set_ylim(g2[0], g2[-1])
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"weight $w_1$ of {names[0]}")
+    ax.set_ylabel(f"weight $w_2$ of {names[1]}")
+    ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
+
+
+def draw_loss_curve(ax: Axes, losses: ndarray, lowest: float, *, label: str = "loss after each step") -> None:
+    """The loss after each step, with the lowest possible loss dashed.
+
+    The vertical axis spans the lowest loss to a little above the starting loss; a run that
+    diverges leaves the top of the plot and is labelled "diverged".
+    """
+    steps = np.arange(len(losses))
+    finite = np.where(np.isfinite(losses), losses, np.inf)
+    ax.plot(steps, np.minimum(finite, 1e300), ".-", color=COLOR_PATH, lw=1.3, ms=4, label=label)
+    ax.axhline(lowest, color=COLOR_BEST, ls="--", lw=1, label=f"lowest possible: {lowest:,.0f}")
+    room = max(float(losses[0]) - lowest, 1e-9 * max(abs(lowest), 1.0))
+    ax.set_ylim(lowest - 0.08 * room, float(losses[0]) + 0.25 * room)
+    ax.set_xlim(-0.5, max(len(losses) - 1, 1) + 0.5)
+    if not np.isfinite(losses[-1]) or losses[-1] > losses[0]:
+        ax.text(0.5, 0.5, f"diverged: the loss grows\nto {fmt_loss(float(losses[-1]))}", transform=ax.transAxes,
+                ha="center", va="center", fontsize=15, color=COLOR_PATH, alpha=0.7)
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean squared error")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small")
+
+
+def plot_gradient_descent(X2: ndarray, y: ndarray, learning_rate: float, steps: int, start: Sequence[float], *,
+                          names: Sequence[str] = ("x_1", "x_2"), radius: float | None = None) -> Diagram:
+    """Two panels: the path of gradient descent on the loss surface, and the loss after every step."""
+    path, losses = gradient_descent_path(X2, y, start, learning_rate, steps)
+    best = best_weights(X2, y)
+    radius = radius or 1.4 * float(np.max(np.abs(np.asarray(start, dtype=float) - best)))
+    fig = Diagram(figsize=(11.0, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.0, 1.1))
+    draw_loss_surface(left, X2, y, path, names=names, center=best, radius=radius)
+    left.set_title(f"Loss surface over $(w_1, w_2)$, learning rate {learning_rate:g}")
+    draw_loss_curve(right, losses, float(two_weight_loss(X2, y, best)))
+    right.set_title(f"Loss after each of {len(losses) - 1} steps: {fmt_loss(losses[-1])}")
+    return fig
+
+
+def plot_learning_rates(X2: ndarray, y: ndarray, learning_rates: Sequence[float], steps: int, start: Sequence[float], *,
+                        names: Sequence[str] = ("x_1", "x_2")) -> Diagram:
+    """One loss-surface panel per learning rate, same start, same number of steps, same view."""
+    best = best_weights(X2, y)
+    radius = 1.4 * float(np.max(np.abs(np.asarray(start, dtype=float) - best)))
+    fig = Diagram(figsize=(4.3 * len(learning_rates), 4.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(learning_rates)))
+    for ax, lr in zip(axes, learning_rates):
+        path, losses = gradient_descent_path(X2, y, start, lr, steps)
+        draw_loss_surface(ax, X2, y, path, names=names, center=best, radius=radius)
+        ax.set_title(f"learning rate {lr:g}: loss {fmt_loss(losses[-1])}\nafter {len(losses) - 1} steps", fontsize=11)
+    fig.suptitle(f"{steps} steps of gradient descent from the same start, three learning rates")
+    return fig
+
+
+#: The bowl's curvatures along w1 and w2: a valley 25 times steeper across than along.
+CURVATURES: tuple[float, float] = (0.4, 10.0)
+
+
+#: Where both balls start: far along the flat direction, a little up the steep side.
+START: tuple[float, float] = (-9.0, 1.5)
+
+
+#: A loss above this counts as "diverged": the path stops there.
+BOWL_DIVERGED = 1e6
+
+
+COLOR_SGD = "tab:blue"
+
+
+COLOR_MOMENTUM = "tab:red"
+
+
+def bowl_loss(w: ndarray, curvatures: Sequence[float] = CURVATURES) -> ndarray:
+    """``½ (a·w1² + b·w2²)`` for points ``w`` of shape ``(..., 2)``; returns shape ``w.shape[:-1]``."""
+    w = np.asarray(w, dtype=np.float64)
+    a, b = curvatures
+    return 0.5 * (a * w[..., 0] ** 2 + b * w[..., 1] ** 2)
+
+
+def bowl_gradient(w: ndarray, curvatures: Sequence[float] = CURVATURES) -> ndarray:
+    """``(a·w1, b·w2)``, the gradient of :func:`bowl_loss`, shape of ``w``."""
+    w = np.asarray(w, dtype=np.float64)
+    return w * np.asarray(curvatures, dtype=np.float64)
+
+
+def momentum_path(lr: float, momentum: float, steps: int, start: Sequence[float] = START,
+                  curvatures: Sequence[float] = CURVATURES) -> tuple[ndarray, ndarray]:
+    """Gradient descent with momentum on :func:`bowl_loss` (``momentum = 0``: plain gradient descent).
+
+    Every step: ``v ← momentum·v + lr·∇L(w)``, then ``w ← w − v``, with ``v = 0`` at the start.
+
+    Returns:
+        ``(path, losses)``: ``path`` of shape ``(m, 2)`` and ``losses`` of shape ``(m,)``, the start
+        and then one row per step: ``m = steps + 1``, fewer if the loss went above :data:`BOWL_DIVERGED`
+        (the last row is then the first diverged point).
+    """
+    w = np.asarray(start, dtype=np.float64).copy()
+    v = np.zeros(2)
+    path, losses = [w.copy()], [float(bowl_loss(w, curvatures))]
+    for _ in range(steps):
+        v = momentum * v + lr * bowl_gradient(w, curvatures)
+        w = w - v
+        path.append(w.copy())
+        losses.append(float(bowl_loss(w, curvatures)))
+        if losses[-1] > BOWL_DIVERGED:
+            break
+    return np.array(path), np.array(losses)
+
+
+def fmt_bowl_loss(value: float) -> str:
+    return "diverged" if not np.isfinite(value) or value > BOWL_DIVERGED else f"{value:.2g}"
+
+
+def draw_bowl(ax: Axes, curvatures: Sequence[float] = CURVATURES, start: Sequence[float] = START) -> None:
+    """Contour lines of the bowl around its minimum, wide enough to show ``start``."""
+    span1, span2 = 1.15 * abs(start[0]) + 0.5, 1.6 * abs(start[1]) + 0.5
+    g1 = np.linspace(-span1, span1, 241)
+    g2 = np.linspace(-span2, span2, 161)
+    surface = bowl_loss(np.stack(np.meshgrid(g1, g2), axis=-1), curvatures)
+    levels = float(bowl_loss(np.asarray(start), curvatures)) * np.linspace(0.0, 1.3, 12)[1:] ** 2
+    ax.contour(g1, g2, surface, levels=levels, cmap="viridis", linewidths=0.9)
+    ax.plot(0, 0, "x", color="black", ms=10, mew=2.5, label="lowest loss", zorder=6)
+    ax.set_xlim(g1[0], g1[-1])
+    ax.set_ylim(g2[0], g2[-1])
+    ax.set_xlabel("weight $w_1$ (flat direction)")
+    ax.set_ylabel("weight $w_2$ (steep direction)")
+
+
+def _draw_path(ax: Axes, path: ndarray, color: str, label: str) -> None:
+    shown = path[np.all(np.abs(path) < 1e3, axis=1)]
+    ax.plot(shown[:, 0], shown[:, 1], ".-", color=color, lw=1.3, ms=4, label=label, zorder=4)
+
+
+def plot_momentum_paths(lr: float = 0.05, momentum: float = 0.9, steps: int = 60, *,
+                        start: Sequence[float] = START, curvatures: Sequence[float] = CURVATURES) -> Diagram:
+    """Both paths over the bowl's contour lines (equal scales on both axes: the valley really is that
+    narrow), and below, the loss after every step on a log scale."""
+    sgd, sgd_losses = momentum_path(lr, 0.0, steps, start, curvatures)
+    mom, mom_losses = momentum_path(lr, momentum, steps, start, curvatures)
+    fig = Diagram(figsize=(10.0, 6.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=(1.1, 0.9))
+    draw_bowl(top, curvatures, start)
+    top.set_aspect("equal")
+    _draw_path(top, sgd, COLOR_SGD, "gradient descent (momentum 0)")
+    _draw_path(top, mom, COLOR_MOMENTUM, f"momentum {momentum:g}")
+    top.plot(*start, "o", color="black", mfc="white", ms=8, mew=2, label="start", zorder=7)
+    top.set_title(f"Two balls in a long, narrow bowl: {steps} steps at learning rate {lr:g}")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", framealpha=0.9)
+    for losses, color, label in ((sgd_losses, COLOR_SGD, "gradient descent"),
+                                 (mom_losses, COLOR_MOMENTUM, f"momentum {momentum:g}")):
+        shown = np.minimum(losses, BOWL_DIVERGED * 10)
+        bottom.semilogy(np.arange(len(losses)), np.maximum(shown, 1e-12), ".-", color=color, lw=1.3, ms=4,
+                        label=f"{label}: {fmt_bowl_loss(float(losses[-1]))} after {len(losses) - 1} steps")
+    bottom.set_title("Loss after each step")
+    bottom.set_xlabel("step")
+    bottom.set_ylabel("loss L(w) (log scale)")
+    bottom.grid(alpha=0.3, which="both")
+    bottom.legend(fontsize="small", loc="lower left")
+    return fig
+
+
+def plot_velocity_memory(momenta: Sequence[float] = (0.5, 0.9), lr: float = 1.0, depth: int = 30) -> Diagram:
+    """How much the gradient of ``k`` steps ago counts in today's velocity: ``lr · momentum**k``."""
+    fig = Diagram(figsize=(7.0, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    k = np.arange(depth)
+    width = 0.8 / len(momenta)
+    for i, mu in enumerate(momenta):
+        total = lr / (1 - mu)
+        ax.bar(k + (i - (len(momenta) - 1) / 2) * width, lr * mu**k, width=width,
+               label=f"momentum {mu:g}: the weights add up to {total:g}·η")
+    ax.set_title("The velocity remembers: the gradient of k steps ago counts η·μᵏ")
+    ax.set_xlabel("k: how many steps ago the gradient was computed")
+    ax.set_ylabel("its weight in the velocity (η = 1)")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize="small")
+    return fig

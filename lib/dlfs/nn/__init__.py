@@ -1,0 +1,8 @@
+"""The framework: a network as operations inside layers, a loss, an optimizer and a trainer.
+
+Like ``torch.nn`` and ``torch.optim``, in the order chapter 06 builds it:
+:mod:`~dlfs.nn.operations` (one box each: forward and backward side by side),
+:mod:`~dlfs.nn.layers` (a list of operations), :mod:`~dlfs.nn.losses`,
+:mod:`~dlfs.nn.network`, :mod:`~dlfs.nn.optim` (optimizers and learning-rate schedules),
+:mod:`~dlfs.nn.trainer`; chapter 07 adds :mod:`~dlfs.nn.init` and :mod:`~dlfs.nn.dropout`.
+"""
