@@ -64,6 +64,9 @@ def main(argv: list[str]) -> int:
         args = [str(BIN / "dlfs"), "lab", *rest]
     else:
         args = [str(BIN / "python"), "-m", "pytest", *rest]
+    if os.name == "posix":  # become the command: Ctrl-C and SIGTERM reach it (and JupyterLab's kernels) directly
+        os.chdir(ROOT)
+        os.execve(args[0], args, _env())
     return subprocess.call(args, cwd=ROOT, env=_env())
 
 

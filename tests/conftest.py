@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat import NotebookNode
+from processes import become_subreaper, descendants, kill_all, left_behind, reap_zombies
 
 from dlfs_autograder.cells import grade_id
 from dlfs_autograder.course import chapters as course_chapters
@@ -64,3 +65,33 @@ def open_channel(folder: Path, learner_code: str, cell_seconds: float) -> Iterat
         yield channel
     finally:
         kernel.shutdown()
+
+
+# ---------------------------------------------------------------- no process outlives its test module
+
+SUBREAPER = become_subreaper()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_process_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every server, kernel or sandbox a test module starts is gone when the module ends."""
+    before = set(descendants())
+    yield
+    if not isinstance(request.node, pytest.Module):
+        return
+    left = left_behind(before)
+    reap_zombies()
+    if left:
+        kill_all(left)
+        pytest.fail(f"{request.node.name} left processes running: " + "; ".join(f"{p}: {c[:120]}" for p, c in left.items()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the whole run (nbval's kernels included), nothing the suite started may still run."""
+    left = left_behind(set(), grace=15.0)
+    reap_zombies()
+    if left:
+        kill_all(left)
+        print("\nERROR: the test run left processes running (killed now):\n  "
+              + "\n  ".join(f"{p}: {c[:160]}" for p, c in left.items()), flush=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import urllib.request
 from pathlib import Path
 
 from conftest import CHAPTERS, ROOT
+from processes import descendants, left_behind
+
 from dlfs_autograder.course import course_env
 
 DLFS = str(Path(sys.executable).parent / "dlfs")
@@ -97,3 +100,48 @@ def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: P
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _get(f"{base}/api/status?token={token}")
+            return
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else "lab exited"
+            assert time.monotonic() < deadline, f"JupyterLab did not start within {seconds:g} s"
+            time.sleep(0.5)
+
+
+def test_sigterm_to_dlfs_lab_stops_jupyterlab_and_its_kernels(tmp_path: Path) -> None:
+    """What a process manager or a script does: SIGTERM to `dlfs lab` leaves no server, kernel or port behind."""
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    before = set(descendants())
+    proc = subprocess.Popen(
+        [DLFS, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(base, token, proc)
+        request = urllib.request.Request(f"{base}/api/kernels?token={token}", data=b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 -- loopback only
+            kernel = json.loads(response.read())
+        assert kernel["id"]
+        deadline = time.monotonic() + 30
+        while len(set(descendants()) - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the server and its kernel
+        started = set(descendants()) - before
+        assert len(started) >= 2, started
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        assert left_behind(before, grace=10.0) == {}, "dlfs lab stopped but left processes running"
+        with socket.socket() as s:  # and nothing listens on the port any more (TIME_WAIT connections may linger)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

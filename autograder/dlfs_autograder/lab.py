@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from dlfs_autograder.course import course_env, course_root
 
@@ -18,7 +20,18 @@ def lab(extra: list[str]) -> int:
         print("Running as root: starting JupyterLab with --allow-root.", flush=True)
         cmd.append("--allow-root")
     print(f"Opening JupyterLab on {root / 'chapters'} (stop it with Ctrl-C) ...", flush=True)
-    try:
-        return subprocess.call(cmd, cwd=root / "chapters", env=course_env(root))
-    except KeyboardInterrupt:
-        return 0
+    return hand_over(cmd, cwd=root / "chapters", env=course_env(root))
+
+
+def hand_over(cmd: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Become ``cmd`` (``exec``): a signal sent to ``dlfs lab`` then reaches JupyterLab itself,
+    which stops its kernels and their sandboxes. Where ``exec`` is unavailable, run it as a
+    child and pass SIGINT, SIGTERM and SIGHUP on to it."""
+    if hasattr(os, "execve") and os.name == "posix":
+        os.chdir(cwd)
+        os.execve(cmd[0], cmd, env)
+    child = subprocess.Popen(cmd, cwd=cwd, env=env)
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
+    return child.wait()
