@@ -4,7 +4,7 @@
 
 For each chapter: the solution notebook top to bottom in a fresh kernel (budget
 60 s), the slowest graded test cell (budget 2 s), and `dlfs check` on the
-solution (budget 20 s). Exits 1 if any budget is exceeded.
+solution (budget 60 s, as the chapter: it runs the notebook with hidden tests). Exits 1 if any budget is exceeded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dlfs_autograder.check import check_notebook, run_notebook
 from dlfs_autograder.course import chapters, course_root, source_notebook
 from dlfs_autograder.timing import cell_seconds
 
-NOTEBOOK_S, TEST_CELL_S, CHECK_S = 60.0, 2.0, 20.0
+NOTEBOOK_S, TEST_CELL_S, CHECK_S = 60.0, 2.0, 60.0
 
 
 def main(names: list[str]) -> int:

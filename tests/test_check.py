@@ -12,14 +12,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import CHAPTERS, ROOT, release_path, solution_path, with_answers, write_submission
+from mistakes import cases_by_chapter
+
 from dlfs_autograder.cells import grade_id, is_test_cell
 from dlfs_autograder.check import Report, check_notebook
 from dlfs_autograder.timing import cell_seconds
 
 DLFS = str(Path(sys.executable).parent / "dlfs")
-CHECK_BUDGET_S = 20.0  # `dlfs check` on a chapter
+CHECK_BUDGET_S = 60.0  # `dlfs check` on a chapter: the chapter budget (it runs the notebook, hidden tests included)
 TEST_CELL_BUDGET_S = 2.0  # one graded check
 
 
@@ -68,190 +69,8 @@ def test_cli_reports_full_marks_and_zero_with_exit_codes() -> None:
     assert "HIDDEN" not in blank.stdout and "HIDDEN_CASES" not in blank.stdout
 
 
-# Mistaken submissions: grade_id -> code of the exercise cell; test grade_id -> (points, words in the message).
-# None as the message means full marks are expected.
-MISTAKEN = {
-    "01_functions": [
-        (
-            {
-                "square": "def square(x):\n    return 2 * x",
-                "leaky_relu": "import numpy as np\ndef leaky_relu(x, alpha=0.01):\n    return np.maximum(x, 0)",
-                "sigmoid": "import numpy as np\ndef sigmoid(x):\n    return 1 / (1 + np.exp(x))",
-                "add_bias_rows": "def add_bias_rows(X, b):\n    return X + b",
-            },
-            {
-                "test_square": (0, "derivative of x²"),
-                "test_leaky_relu": (0, "plain ReLU"),
-                "test_sigmoid": (0, "sign inside np.exp"),
-                "test_add_bias_rows": (0, "should raise ValueError"),
-            },
-        ),
-        (
-            {
-                "square": "def square(x):\n    return x * x",
-                "leaky_relu": "import numpy as np\ndef leaky_relu(x, alpha=0.01):\n    return np.where(x > 0, x, 0.01 * x)",
-                "sigmoid": "import numpy as np\ndef sigmoid(x):\n    return 1/1 + np.exp(-x)",
-                "add_bias_rows": (
-                    "def add_bias_rows(X, b):\n    if X.ndim != 2 or b.shape != (X.shape[1],):\n"
-                    "        raise ValueError(f'bad shapes {X.shape} {b.shape}')\n    return X + b.sum()"
-                ),
-            },
-            {
-                "test_square": (None, None),
-                "test_leaky_relu": (0, "use the `alpha` argument"),
-                "test_sigmoid": (0, "parentheses"),
-                "test_add_bias_rows": (0, "sum of b"),
-            },
-        ),
-        (
-            {
-                "square": "def square(x):\n    x **= 2\n    return x",
-                "leaky_relu": "import numpy as np\ndef leaky_relu(x, alpha=0.01):\n    return np.where(x > 0, alpha * x, x)",
-                "sigmoid": "import numpy as np\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))",
-                "add_bias_rows": (
-                    "import numpy as np\ndef add_bias_rows(X, b):\n    if np.ndim(X) != 2 or np.shape(b) != (np.shape(X)[1],):\n"
-                    "        raise ValueError('b must have shape (n_features,)')\n    return X + b[np.newaxis, :]"
-                ),
-            },
-            {
-                "test_square": (0, "in place"),
-                "test_leaky_relu": (0, "scaled the positive inputs"),
-                "test_sigmoid": (None, None),
-                "test_add_bias_rows": (None, None),
-            },
-        ),
-    ],
-    "02_derivatives": [
-        ({"deriv": "def deriv(func, input_, delta=0.001):\n    return (func(input_ + delta) - func(input_)) / delta"},
-         {"test_deriv": (0, "forward difference")}),
-        ({"deriv": "def deriv(func, input_, delta=0.001):\n    return (func(input_ + delta) - func(input_ - delta)) / delta"},
-         {"test_deriv": (0, "twice the expected")}),
-        ({"deriv": (
-            "def deriv(func, input_, delta=0.001):\n    h = delta\n"
-            "    return (-func(input_ + 2*h) + 8*func(input_ + h) - 8*func(input_ - h) + func(input_ - 2*h)) / (12*h)"
-        )}, {"test_deriv": (None, None)}),
-        ({"deriv": "def deriv(func, input_):\n    return (func(input_ + 1e-3) - func(input_ - 1e-3)) / 2e-3"},
-         {"test_deriv": (0, "raised TypeError")}),
-    ],
-    "03_chain_rule": [
-        (
-            {
-                "chain_deriv_2": "from dlfs.derivatives import deriv\ndef chain_deriv_2(chain, input_range):\n"
-                                 "    f1, f2 = chain\n    return deriv(f2, input_range) * deriv(f1, input_range)",
-                "chain_deriv_3": "from dlfs.derivatives import deriv\ndef chain_deriv_3(chain, input_range):\n"
-                                 "    f1, f2, f3 = chain\n    u = f1(input_range)\n"
-                                 "    return deriv(f3, f2(u)) + deriv(f2, u) + deriv(f1, input_range)",
-                "multiple_inputs_add_backward": "def multiple_inputs_add_backward(x, y, sigma):\n"
-                                                "    return sigma(x + y), sigma(x + y)",
-            },
-            {
-                "test_chain_deriv_2": (0, "evaluated the outer derivative at x"),
-                "test_chain_deriv_3": (0, "added the local derivatives"),
-                "test_multiple_inputs_add_backward": (0, "needs its derivative"),
-            },
-        ),
-    ],
-    "04_matmul_gradients": [
-        (
-            {
-                "matmul_backward_first": "def matmul_backward_first(X, W):\n    return W.T",
-                "matrix_function_backward_1": "def matrix_function_backward_1(X, W, sigma):\n    return W.T",
-                "matrix_function_backward_sum_1": "def matrix_function_backward_sum_1(X, W, sigma):\n    return sigma(X @ W) @ W.T",
-                "matrix_function_backward_sum_W": "from dlfs.derivatives import deriv\n"
-                                                  "def matrix_function_backward_sum_W(X, W, sigma):\n    return deriv(sigma, X @ W).T @ X",
-            },
-            {
-                "test_matmul_backward_first": (0, "one observation and one output only"),
-                "test_matrix_function_backward_1": (0, "left out σ'(N)"),
-                "test_matrix_function_backward_sum_1": (0, "needs σ'(N)"),
-                "test_matrix_function_backward_sum_W": (0, "transpose"),
-            },
-        ),
-    ],
-    "05_linear_regression": [
-        (
-            {
-                "forward_linear_regression": (
-                    "import numpy as np\ndef forward_linear_regression(X_batch, y_batch, weights):\n"
-                    "    if y_batch.ndim != 2 or X_batch.shape[0] != y_batch.shape[0] or X_batch.shape[1] != weights['W'].shape[0]:\n"
-                    "        raise ValueError('shapes do not fit')\n"
-                    "    N = X_batch @ weights['W']\n    P = N + weights['B']\n"
-                    "    return float(np.sum((P - y_batch) ** 2)), {'X': X_batch, 'N': N, 'P': P, 'y': y_batch}"
-                ),
-                "loss_gradients": (
-                    "def loss_gradients(forward_info, weights):\n    dP = 2 * (forward_info['P'] - forward_info['y'])\n"
-                    "    return {'W': forward_info['X'].T @ dP, 'B': dP.sum(axis=0, keepdims=True)}"
-                ),
-                "loss_gradients_nn": (
-                    "import numpy as np\ndef loss_gradients_nn(forward_info, weights):\n"
-                    "    n = forward_info['X'].shape[0]\n    dP = 2 * (forward_info['P'] - forward_info['y']) / n\n"
-                    "    s = 1 / (1 + np.exp(-forward_info['M1']))\n    dN1 = (dP @ weights['W2'].T) * s * (1 - s)\n"
-                    "    return {'W2': forward_info['O1'].T @ dP, 'B2': dP.sum(axis=0, keepdims=True),\n"
-                    "            'W1': forward_info['X'].T @ dN1, 'B1': dN1.sum(axis=0, keepdims=True)}"
-                ),
-            },
-            {
-                "test_forward_linear_regression": (0, "divide by n"),
-                "test_loss_gradients": (0, "1/n of the mean"),
-                "test_loss_gradients_nn": (0, "σ' at M1"),
-            },
-        ),
-    ],
-    "06_softmax": [
-        (
-            {
-                "Sigmoid": (
-                    "from dlfs.operations import Operation\nfrom dlfs.functions import sigmoid\n"
-                    "class Sigmoid(Operation):\n    def _output(self):\n        return sigmoid(self.input_)\n"
-                    "    def _input_grad(self, output_grad):\n        return self.output * output_grad"
-                ),
-                "softmax": "import numpy as np\ndef softmax(x):\n    e = np.exp(x)\n    return e / e.sum(axis=1, keepdims=True)",
-                "SoftmaxCrossEntropy": (
-                    "import numpy as np\nfrom dlfs.losses import Loss\nclass SoftmaxCrossEntropy(Loss):\n"
-                    "    def _output(self):\n        z, y = self.prediction, self.target\n"
-                    "        s = z - z.max(axis=1, keepdims=True)\n"
-                    "        log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
-                    "        return float(-np.sum(y * log_p) / z.shape[0])\n"
-                    "    def _input_grad(self):\n        z, y = self.prediction, self.target\n"
-                    "        e = np.exp(z - z.max(axis=1, keepdims=True))\n        return e / e.sum(axis=1, keepdims=True) - y"
-                ),
-            },
-            {
-                "test_Sigmoid": (0, "the function's value"),
-                "test_softmax": (0, "subtract each row's maximum"),
-                "test_SoftmaxCrossEntropy": (0, "1/n"),
-            },
-        ),
-    ],
-    "07_momentum": [
-        (
-            {
-                "sgd_momentum_update": (
-                    "def sgd_momentum_update(param, grad, velocity, lr, momentum):\n"
-                    "    v = momentum * velocity + lr * grad\n    return param - lr * v, v"
-                ),
-                "exponential_decay": "def exponential_decay(lr, final_lr, epoch, max_epochs):\n"
-                                     "    return lr + (final_lr - lr) * epoch / (max_epochs - 1)",
-                "glorot_init": "import numpy as np\ndef glorot_init(n_in, n_out, rng):\n"
-                               "    return rng.normal(0.0, np.sqrt(1.0 / n_in), size=(n_in, n_out))",
-                "Dropout": (
-                    "import numpy as np\nclass Dropout:\n    def __init__(self, keep_prob, seed):\n"
-                    "        self.keep_prob = keep_prob\n        self.rng = np.random.default_rng(seed)\n        self.mask = None\n"
-                    "    def forward(self, x, training):\n        if not training:\n            self.mask = None\n            return x\n"
-                    "        self.mask = self.rng.random(x.shape) < self.keep_prob\n        return x * self.mask\n"
-                    "    def backward(self, output_grad):\n        return output_grad * self.mask"
-                ),
-            },
-            {
-                "test_sgd_momentum_update": (0, "learning rate twice"),
-                "test_exponential_decay": (0, "linear decay"),
-                "test_glorot_init": (0, "1 / n_in"),
-                "test_Dropout": (0, "not rescaled"),
-            },
-        ),
-    ],
-}
-CASES = [(ch, i) for ch in CHAPTERS for i in range(len(MISTAKEN.get(ch, [])))]
+MISTAKEN = cases_by_chapter(CHAPTERS)
+CASES = [(ch, i) for ch, cases in MISTAKEN.items() for i in range(len(cases))]
 
 
 @pytest.mark.notebook
