@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import ROOT, release_path, solution_path, with_answers, write_submission
+
 from dlfs_autograder.cells import is_test_cell
 
 DLFS = str(Path(sys.executable).parent / "dlfs")

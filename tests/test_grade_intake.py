@@ -13,8 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, release_path, solution_path
+
 from dlfs_autograder.sandbox import bwrap_path
 
 DLFS = str(Path(sys.executable).parent / "dlfs")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import CHAPTERS, ROOT, release_path, solution_path
+
 from dlfs_autograder.cells import grade_id, is_test_cell
 
 DLFS = str(Path(sys.executable).parent / "dlfs")
