@@ -129,7 +129,7 @@ def _bias_wrong_error(X: np.ndarray, b: np.ndarray) -> np.ndarray:
 MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
     (cf.check_square, lambda x: 2 * x, "derivative of x²"),
     (cf.check_square, _no_return, "forget the `return`"),
-    (cf.check_square, _in_place_square, "changed its input array in place"),
+    (cf.check_square, _in_place_square, "changed its input `x` in place"),
     (cf.check_square, _stub, "not written yet"),
     (cf.check_square, lambda x: x.T**2, "transpose"),
     (cf.check_leaky_relu, lambda x, alpha=0.01: np.maximum(x, 0), "plain ReLU"),

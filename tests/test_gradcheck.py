@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
 from dlfs.checks import gradcheck as gc
 from dlfs.derivatives import forward_deriv
+from dlfs_autograder.check import run_notebook
 
 SHAPES = [(3,), (2, 5), (4, 3), (2, 3, 4)]
 
@@ -159,7 +163,7 @@ def test_call_learner_reports_stub_crash_and_silences_warnings(recwarn: pytest.W
     def crash(x: np.ndarray) -> np.ndarray:
         return x @ np.ones((5, 5))
 
-    with pytest.raises(gc.CheckFailed, match=r"crash\(ndarray of shape \(2, 3\)\) raised ValueError"):
+    with pytest.raises(gc.CheckFailed, match=r"crash\(array of shape \(2, 3\)\) raised ValueError"):
         gc.call_learner(crash, np.zeros((2, 3)))
 
     def noisy(x: np.ndarray) -> np.ndarray:
@@ -171,3 +175,131 @@ def test_call_learner_reports_stub_crash_and_silences_warnings(recwarn: pytest.W
 
     with pytest.raises(gc.CheckFailed, match="should be a function"):
         gc.call_learner(3, np.zeros(2), name="square")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the dtype policy and the learner's arguments
+
+
+def test_float32_results_pass_with_float32_tolerance_and_are_named_when_wrong() -> None:
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    gc.assert_close((x**2).astype(np.float32), x**2, what="square(x)", rtol=1e-7, atol=1e-12)  # float32 is fine
+    with pytest.raises(gc.CheckFailed, match=r"\(your result is float32\)"):
+        gc.assert_close((x**2 * 1.001).astype(np.float32), x**2, what="square(x)")
+
+
+def test_numbers_that_look_equal_are_shown_with_enough_digits() -> None:
+    expected = np.array(0.0661642)
+    with pytest.raises(gc.CheckFailed) as info:
+        gc.assert_close(np.float64(0.06616422), expected, what="exponential_decay(...)", rtol=1e-9)
+    assert "expected 0.0661642, received 0.06616422" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (np.arange(6).reshape(2, 3), "dtype int64, integer"),
+    (np.ones((2, 3), dtype=bool), "dtype bool, boolean"),
+    (np.ones((2, 3), dtype=complex), "dtype complex128, complex"),
+    (np.ones((2, 3), dtype=np.float16), "too imprecise"),
+    ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "received a Python list"),
+    ("1.0", "received str"),
+])
+def test_results_outside_the_dtype_policy_are_refused_with_what_was_received(value: object, words: str) -> None:
+    with pytest.raises(gc.CheckFailed, match=words.replace("(", r"\(").replace(")", r"\)")):
+        gc.assert_close(value, np.ones((2, 3)), what="f(x)")
+
+
+def test_integer_results_are_fine_where_integers_are_expected() -> None:
+    gc.assert_close(np.array([1, 2, 3]), np.array([1, 2, 3]), what="argmax")
+    gc.assert_close(3, np.float64(3.0), what="a count")  # one number where one number is expected
+
+
+def test_a_scalar_where_an_array_belongs_gets_its_own_hint() -> None:
+    x = np.random.default_rng(2).normal(size=5)
+    with pytest.raises(gc.CheckFailed, match="received one number") as info:
+        gc.assert_close(np.dot(x, x), x**2, what="square(x)")
+    assert gc.HINT_SCALAR in str(info.value)
+
+
+@pytest.mark.parametrize("k", [3, 5, 32])
+def test_a_result_k_times_or_one_kth_of_the_right_one_is_named(k: int) -> None:
+    g = np.random.default_rng(k).normal(size=(4, 3))
+    with pytest.raises(gc.CheckFailed, match=f"exactly {k} times the expected one"):
+        gc.assert_close(k * g, g, what="dL/dW")
+    with pytest.raises(gc.CheckFailed, match=f"divided by {k}"):
+        gc.assert_close(g / k, g, what="dL/dW")
+
+
+def test_a_merely_wrong_result_gets_no_factor_hint() -> None:
+    g = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(gc.CheckFailed) as info:
+        gc.assert_close(g + 1.0, g, what="dL/dW")
+    assert "times the expected" not in str(info.value) and "divided by" not in str(info.value)
+
+
+def test_call_learner_fails_an_in_place_change_and_names_the_argument() -> None:
+    def scribble(info: dict[str, np.ndarray], lr: float) -> np.ndarray:
+        info["W"][0, 1] = 0.25
+        return info["W"] * lr
+
+    W = np.full((2, 3), 0.5)
+    with pytest.raises(gc.CheckFailed, match=r"changed its input `info\['W'\]` in place \(element \[0, 1\] went from 0.5 to 0.25\)"):
+        gc.call_learner(scribble, {"W": W}, 0.1, name="scribble")
+
+
+def test_call_learner_allows_declared_in_place_updates() -> None:
+    def step(param: np.ndarray, grad: np.ndarray) -> None:
+        param -= 0.1 * grad
+
+    p, g = np.ones(3), np.ones(3)
+    gc.call_learner(step, p, g, name="step", may_change=(0,))
+    assert np.allclose(p, 0.9)
+    with pytest.raises(gc.CheckFailed, match="changed its input `param` in place"):
+        gc.call_learner(step, p, g, name="step")
+
+
+def test_a_crash_names_the_shapes_inside_dicts() -> None:
+    def crash(forward_info: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> None:
+        forward_info["X"] @ weights["W"]
+
+    with pytest.raises(gc.CheckFailed, match=r"crash\(dict\(X: \(4, 3\)\), dict\(W: \(2, 1\)\)\) raised ValueError"):
+        gc.call_learner(crash, {"X": np.ones((4, 3))}, {"W": np.ones((2, 1))}, name="crash")
+
+
+@pytest.mark.notebook
+def test_a_failed_check_shows_one_short_message_in_a_notebook(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from dlfs.checks.gradcheck import assert_close\nimport numpy as np\n"
+        "assert_close(np.ones(3) * 2, np.ones(3), what='double(x)')"
+    )])
+    assert run_notebook(nb, tmp_path, timeout=60) == ""
+    (error,) = [o for o in nb.cells[0].outputs if o["output_type"] == "error"]
+    assert error["ename"] == "CheckFailed" and "twice the expected" in error["evalue"]
+    assert len(error["traceback"]) == 1 and "gradcheck.py" not in error["traceback"][0]
+
+
+# ---------------------------------------------------------------- conceptual questions
+
+
+def test_choice_questions_check_form_then_content_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    from dlfs.checks import questions as q
+
+    with pytest.raises(gc.CheckFailed, match="not answered yet"):
+        q.check_choice_form(..., options="abc")
+    with pytest.raises(gc.CheckFailed, match="one letter out of a, b, c"):
+        q.check_choice_form("d", options="abc")
+    q.check_choice_form(" B ", options="abc")
+    with pytest.raises(gc.CheckFailed, match="not quite: because"):
+        q.check_choice("a", correct="b", explanation="because.")
+    q.check_choice(" B", correct="b", explanation="because.")
+    assert "Right. because." in capsys.readouterr().out
+
+
+def test_number_questions_accept_close_numbers_only() -> None:
+    from dlfs.checks import questions as q
+
+    with pytest.raises(gc.CheckFailed, match="one number"):
+        q.check_number_form("2.3")
+    with pytest.raises(gc.CheckFailed, match="one number"):
+        q.check_number_form(True)
+    q.check_number(np.log(10), expected=2.302585, explanation="ln 10.")
+    with pytest.raises(gc.CheckFailed, match=r"not quite \(2\.4\)"):
+        q.check_number(2.4, expected=2.302585, explanation="ln 10.")

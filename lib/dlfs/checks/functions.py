@@ -19,21 +19,11 @@ def _inputs(seed: int, shapes: Sequence[Shape], scale: float = 3.0) -> list[ndar
     return [rng.normal(size=shape) * scale for shape in shapes]
 
 
-def _call_unchanged(func: Callable[..., ndarray], x: ndarray, name: str, *args: object) -> ndarray:
-    """Call ``func(x, *args)`` and fail if it modified ``x`` in place."""
-    __tracebackhide__ = True
-    before = x.copy()
-    out = call_learner(func, x, *args, name=name)
-    if not np.array_equal(x, before):
-        raise CheckFailed(f"{name} changed its input array in place; return a new array instead (no `x[...] = ...`, no `x **= 2`).")
-    return out
-
-
 def check_square(square: Callable[[ndarray], ndarray], seed: int = 0, shapes: Sequence[Shape] = DEFAULT_SHAPES) -> None:
     """``square(x)`` equals ``x ** 2`` element-wise for arrays of every shape in ``shapes``."""
     __tracebackhide__ = True
     for x in _inputs(seed, shapes):
-        got = _call_unchanged(square, x, "square")
+        got = call_learner(square, x, name="square")
         assert_close(
             got, x**2, what=f"square(x) for x of shape {x.shape}",
             mistakes={
@@ -50,7 +40,7 @@ def check_leaky_relu(
     __tracebackhide__ = True
     for x in _inputs(seed, shapes):
         for args, a in (((), 0.01), ((alpha,), alpha)):
-            got = _call_unchanged(leaky_relu, x, "leaky_relu", *args)
+            got = call_learner(leaky_relu, x, *args, name="leaky_relu")
             call = "leaky_relu(x)" if not args else f"leaky_relu(x, {alpha})"
             assert_close(
                 got, ref.leaky_relu(x, a), what=f"{call} for x of shape {x.shape}",
@@ -69,7 +59,7 @@ def check_sigmoid(sigmoid: Callable[[ndarray], ndarray], seed: int = 0, shapes: 
     __tracebackhide__ = True
     cases = _inputs(seed, shapes) + [np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0])]
     for x in cases:
-        got = _call_unchanged(sigmoid, x, "sigmoid")
+        got = call_learner(sigmoid, x, name="sigmoid")
         s = ref.sigmoid(x)
         assert_close(
             got, s, what=f"sigmoid(x) for x = {x.tolist()}" if x.ndim == 1 and x.size == 7 else f"sigmoid(x) for x of shape {x.shape}",
@@ -92,7 +82,7 @@ def check_add_bias_rows(add_bias_rows: Callable[[ndarray, ndarray], ndarray], se
     for n_rows, n_features in shapes:
         X = rng.normal(size=(n_rows, n_features))
         b = rng.normal(size=n_features)
-        got = call_learner(add_bias_rows, X.copy(), b.copy(), name="add_bias_rows")
+        got = call_learner(add_bias_rows, X, b, name="add_bias_rows")
         assert_close(
             got, X + b, what=f"add_bias_rows(X, b) for X of shape {X.shape} and b of shape {b.shape}",
             mistakes={

@@ -11,13 +11,25 @@ Every graded check in the course goes through this module:
   signature of a classic mistake;
 - :func:`check_gradient` -- :func:`assert_close` against a numerical gradient;
 - :func:`call_learner` -- call a learner's function, turning "not written yet" and
-  crashes into clear messages, with NumPy warnings kept off stderr.
+  crashes into clear messages, with NumPy warnings kept off stderr, and failing if
+  it changed an argument in place.
+
+The dtype policy, the same in every check: a result may be a float64 or a float32
+NumPy array (or, where one number is expected, a Python or NumPy number). float32
+results are compared with a relative tolerance of at least 1e-5, since float32
+keeps about 7 significant digits. Lists, None, integer, boolean or complex arrays
+are refused with a message that says what was received (unless the expected result
+itself is integer or boolean).
+
+In IPython (a notebook, ``dlfs check``, nbgrader), a :class:`CheckFailed` shows as
+one short message instead of a traceback through this module (its ``_render_traceback_``).
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,10 +60,22 @@ HINT_BROADCAST = (
     "an element-wise * where a matrix product @ belongs, or a missing .T?"
 )
 HINT_NOT_FINITE = "your result contains nan or inf: an overflow (e.g. np.exp of a large number) or a division by zero?"
+HINT_SCALAR = (
+    "your function returned one number where an array was expected: something summed or multiplied everything "
+    "together (np.dot(x, x) and np.sum give one number; x * x keeps every element)."
+)
+
+#: float32 keeps about 7 significant digits: results in float32 are compared at least this loosely.
+FLOAT32_RTOL = 1e-5
+FLOAT32_ATOL = 1e-7
 
 
 class CheckFailed(AssertionError):
     """A graded check failed; the message says what is wrong and, if it can, why."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it (notebooks, ``dlfs check``, nbgrader): the message alone, no traceback."""
+        return [f"\x1b[0;31mCheckFailed\x1b[0m: {self}"]
 
 
 def numerical_gradient(f: Callable[[ndarray], Any], x: ndarray, delta: float = 1e-6) -> ndarray:
@@ -104,22 +128,87 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _fmt_pair(expected: float, received: float) -> tuple[str, str]:
+    """Both numbers with enough digits to show how they differ (6 if that suffices, up to 17)."""
+    for digits in (6, 10, 17):
+        e, r = f"{expected:.{digits}g}", f"{received:.{digits}g}"
+        if e != r:
+            return e, r
+    return e, r
+
+
 def _index(idx: tuple[int, ...]) -> str:
     return "[" + ", ".join(str(i) for i in idx) + "]"
 
 
-def as_float_array(value: Any, what: str) -> ndarray:
-    """Convert a learner's result to a float64 array or fail with a clear message."""
+def describe(value: Any) -> str:
+    """A short description of a value for messages: ``array of shape (3, 4)``, ``dict(W: (3, 1), B: (1, 1))``, ``list``."""
+    if isinstance(value, ndarray):
+        return f"array of shape {value.shape}" + ("" if value.dtype == np.float64 else f" ({value.dtype})")
+    if isinstance(value, dict):
+        items = ", ".join(f"{k}: {np.shape(v) if isinstance(v, ndarray) else type(v).__name__}" for k, v in list(value.items())[:8])
+        return f"dict({items})"
+    if isinstance(value, list | tuple) and value and all(isinstance(v, ndarray) for v in value):
+        return f"{type(value).__name__} of {len(value)} arrays"
+    if isinstance(value, bool | int | float | np.generic):
+        return f"{type(value).__name__} {value!r:.40}"
+    return type(value).__name__
+
+
+def as_float_array(value: Any, what: str, expected: ArrayLike | None = None) -> ndarray:
+    """A learner's result as a float64 array, or :class:`CheckFailed` saying why it is not acceptable.
+
+    The course's dtype policy (see the module docstring): float64 or float32 arrays; plain numbers
+    only where ``expected`` is one number (0-d); integer or boolean arrays only where ``expected``
+    is integer or boolean. Without ``expected``, any real array or number is accepted.
+    """
     __tracebackhide__ = True
     if value is None:
         raise CheckFailed(f"{what}: {HINT_NONE}")
+    exp = None if expected is None else np.asarray(expected)
+    if isinstance(value, list | tuple):
+        shape = f" of shape {exp.shape}" if exp is not None else ""
+        raise CheckFailed(
+            f"{what}: expected a NumPy array{shape}, received a Python {type(value).__name__}. "
+            "Compute with NumPy operations on whole arrays (no loop that appends to a list): they return an array."
+        )
+    if isinstance(value, ndarray | np.generic):
+        kind = value.dtype.kind
+        allowed = {"f"} | ({"i", "u"} if exp is not None and exp.dtype.kind in "iub" else set()) | (
+            {"b"} if exp is not None and exp.dtype.kind == "b" else set())
+        if exp is None:
+            allowed |= {"i", "u", "b"}
+        if kind not in allowed:
+            hint = {
+                "i": "integer: was a float rounded, or an array created from integers (np.zeros(n, dtype=int), np.array([1, 2]))?",
+                "u": "integer: was a float rounded, or an array created from integers?",
+                "b": "boolean: a comparison such as x > 0 gives True/False; multiply or use np.where to get numbers.",
+                "c": "complex: a square root or power of a negative number?",
+                "O": "object: the array holds Python objects, not numbers (a list of arrays of different shapes?).",
+            }.get(kind, f"{value.dtype}.")
+            raise CheckFailed(f"{what}: expected floating-point numbers (float64 or float32), received dtype {value.dtype}, {hint}")
+        if kind == "f" and value.dtype.itemsize < 4:
+            raise CheckFailed(f"{what}: received dtype {value.dtype}, too imprecise for this check: use float64 (or float32).")
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise CheckFailed(f"{what}: expected a NumPy array of numbers, received {describe(value)}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise CheckFailed(
-            f"{what}: expected a NumPy array of numbers, received {type(value).__name__} {value!r:.80}"
-        ) from None
+        raise CheckFailed(f"{what}: expected a NumPy array of numbers, received {describe(value)}") from None
     return arr
+
+
+def _tolerances(received: Any, rtol: float, atol: float) -> tuple[float, float]:
+    """``(rtol, atol)`` loosened for float32 results (the dtype policy)."""
+    dtype = getattr(received, "dtype", None)
+    if dtype is not None and dtype == np.float32:
+        return max(rtol, FLOAT32_RTOL), max(atol, FLOAT32_ATOL)
+    return rtol, atol
+
+
+def _dtype_note(received: Any) -> str:
+    dtype = getattr(received, "dtype", None)
+    return f" (your result is {dtype})" if dtype is not None and dtype != np.float64 else ""
 
 
 def _matches(received: ndarray, candidate: ArrayLike, rtol: float, atol: float) -> bool:
@@ -156,9 +245,10 @@ def _worst_element(received: ndarray, expected: ndarray, rtol: float, atol: floa
     r, e = float(received[idx]), float(expected[idx])
     where = f"at index {_index(tuple(int(i) for i in idx))}" if received.ndim else ""
     n_bad = int(np.sum(~np.isclose(received, expected, rtol=rtol, atol=atol)))
+    shown_e, shown_r = _fmt_pair(e, r)
     return (
         f"{n_bad} of {received.size} element(s) differ; the worst {where}: "
-        f"expected {_fmt(e)}, received {_fmt(r)} (relative error {relative_error(np.array(r), np.array(e)):.1e})."
+        f"expected {shown_e}, received {shown_r} (relative error {relative_error(np.array(r), np.array(e)):.1e})."
     ).replace("worst :", "worst:")
 
 
@@ -171,6 +261,27 @@ def _value_hint(received: ndarray, expected: ndarray, rtol: float, atol: float) 
                 return hint
     if received.ndim >= 2 and received.shape[0] == received.shape[1] and _matches(received.T, expected, rtol, atol):
         return HINT_TRANSPOSED
+    return _factor_hint(received, expected, rtol, atol)
+
+
+def _factor_hint(received: ndarray, expected: ndarray, rtol: float, atol: float) -> str | None:
+    """A hint when ``received`` is ``k`` or ``1/k`` times ``expected`` everywhere, for a whole number ``k >= 3``."""
+    big = np.abs(expected) > max(atol, 1e-12) * 10
+    if received.shape != expected.shape or not np.any(big):
+        return None
+    with np.errstate(all="ignore"):
+        ratios = received[big] / expected[big]
+    if not np.all(np.isfinite(ratios)) or np.ptp(ratios) > 1e-6 * max(1.0, float(np.max(np.abs(ratios)))):
+        return None
+    ratio = float(np.mean(ratios))
+    for factor, word in ((ratio, "times"), (1.0 / ratio if ratio else 0.0, "divided")):
+        k = round(factor)
+        if k >= 3 and abs(factor - k) < 1e-6 * k and _matches(received, expected * (k if word == "times" else 1.0 / k), rtol, atol):
+            if word == "times":
+                return (f"your result is exactly {k} times the expected one: a sum where a mean belongs, "
+                        f"or a missing division by a count (the batch size, or a length, is {k} here?).")
+            return (f"your result is the expected one divided by {k}: an extra division by a count "
+                    f"(the batch size, or a length, is {k} here?) — e.g. dividing again what the loss already averaged.")
     return None
 
 
@@ -201,7 +312,9 @@ def assert_close(
     """
     __tracebackhide__ = True
     exp = np.asarray(expected, dtype=np.float64)
-    rec = as_float_array(received, what)
+    rec = as_float_array(received, what, expected)
+    rtol, atol = _tolerances(received, rtol, atol)
+    what = what + _dtype_note(received)
     if rec.shape == exp.shape and bool(np.allclose(rec, exp, rtol=rtol, atol=atol)):
         return
     items = mistakes.items() if isinstance(mistakes, Mapping) else mistakes
@@ -209,6 +322,8 @@ def assert_close(
         if _matches(rec, candidate, max(rtol, 1e-6), max(atol, 1e-9)):
             detail = _worst_element(rec, exp, rtol, atol) if rec.shape == exp.shape else ""
             raise CheckFailed(f"{what} is wrong. {detail}\n  Hint: {hint}".replace("wrong. \n", "wrong.\n"))
+    if rec.ndim == 0 and exp.ndim > 0:
+        raise CheckFailed(f"{what}: expected an array of shape {exp.shape}, received one number ({float(rec):.6g}).\n  Hint: {HINT_SCALAR}")
     if rec.shape != exp.shape:
         raise CheckFailed(_shape_message(rec, exp, what, rtol, atol))
     message = f"{what} is wrong. {_worst_element(rec, exp, rtol, atol)}"
@@ -238,23 +353,67 @@ def check_gradient(
     assert_close(received, expected, what=what, rtol=rtol, atol=atol, mistakes=mistakes)
 
 
-def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+def _arrays_in(value: Any, path: str) -> Iterator[tuple[str, ndarray]]:
+    """Every NumPy array inside ``value`` (through tuples, lists and dicts), with where it sits."""
+    if isinstance(value, ndarray):
+        yield path, value
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _arrays_in(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _arrays_in(v, f"{path}[{k!r}]")
+
+
+def _argument_names(func: Callable[..., Any], n: int) -> list[str]:
+    try:
+        names = [p.name for p in inspect.signature(func).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
+
+
+def _changed_in_place(label: str, before: list[tuple[str, ndarray, ndarray]]) -> None:
+    __tracebackhide__ = True
+    for where, array, copy in before:
+        if array.shape != copy.shape or not np.array_equal(array, copy, equal_nan=True):
+            detail = ""
+            if array.shape == copy.shape:
+                idx = np.unravel_index(int(np.argmax(array != copy)), array.shape) if array.ndim else ()
+                detail = (f" (element {_index(tuple(int(i) for i in idx))} went from {_fmt(float(copy[idx]))} "
+                          f"to {_fmt(float(array[idx]))})")
+            raise CheckFailed(
+                f"{label} changed its input `{where}` in place{detail}. Return a new array and leave the inputs as they "
+                "were: no `x[...] = ...`, `x += ...` or `x **= 2` on an argument (a view such as x.T or x[:, 0] shares "
+                "memory with x, so writing into it changes x too)."
+            )
+
+
+def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, may_change: Iterable[int] = (),
+                 **kwargs: Any) -> Any:
     """Call a learner's function and return its result.
 
     NumPy floating-point warnings and Python warnings raised inside are silenced
     (a warning on stderr would make nbgrader score the check zero even when the
     result is right; the result itself is what gets checked). A stub that still
     raises ``NotImplementedError``, or any crash, becomes a :class:`CheckFailed`
-    that says so.
+    that says so, naming the shapes it was called with. Every NumPy array among the
+    arguments (inside tuples, lists and dicts too) must be unchanged afterwards,
+    except positional arguments whose index is in ``may_change``.
     """
     __tracebackhide__ = True
-    label = name or getattr(func, "__name__", "your function")
+    label: str = name or str(getattr(func, "__name__", "your function"))
     if not callable(func):
         raise CheckFailed(f"{label} should be a function, but it is a {type(func).__name__}.")
+    names = _argument_names(func, len(args))
+    keep = set(may_change)
+    watched = [(where, a, a.copy()) for i, arg in enumerate(args) if i not in keep for where, a in _arrays_in(arg, names[i])]
+    watched += [(where, a, a.copy()) for k, v in kwargs.items() for where, a in _arrays_in(v, k)]
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
     except NotImplementedError:
         raise CheckFailed(
             f"{label} is not written yet: replace `raise NotImplementedError()` with your code."
@@ -262,17 +421,18 @@ def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, 
     except CheckFailed:
         raise
     except Exception as exc:  # noqa: BLE001 -- any crash of learner code is reported, not re-raised raw
-        shapes = ", ".join(
-            f"{type(a).__name__} of shape {a.shape}" if isinstance(a, ndarray) else type(a).__name__ for a in args
-        )
-        message = f"{label}({shapes}) raised {type(exc).__name__}: {exc}"
+        shapes = ", ".join(describe(a) for a in args)
+        message = f"{label}({shapes}) raised {type(exc).__name__}: {str(exc)[:500]}"
         if isinstance(exc, ValueError) and ("matmul" in str(exc) or "not aligned" in str(exc)):
             message += f"\n  Hint: {HINT_MATMUL_SHAPES}"
         elif isinstance(exc, ValueError) and "could not be broadcast" in str(exc):
             message += f"\n  Hint: {HINT_BROADCAST}"
         raise CheckFailed(message) from exc
+    _changed_in_place(label, watched)
+    return result
 
 
 def random_array(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> ndarray:
     """Float64 normal random numbers of ``shape`` times ``scale`` (for tests)."""
     return rng.normal(size=shape) * scale
+
