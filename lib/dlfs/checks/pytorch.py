@@ -167,9 +167,6 @@ def _check_initial_weights(W: ndarray, B: ndarray, n_in: int, n_out: int) -> Non
         raise CheckFailed(f"{label} nan or inf among them.")
     N, want = W.size, 2.0 / (n_in + n_out)
     mean, var = float(W.mean()), float(W.var())
-    if abs(mean) > Z * math.sqrt(want / N):
-        raise CheckFailed(f"{label} mean {mean:.4g}; expected 0 (give or take {Z * math.sqrt(want / N):.2g} by chance).\n"
-                          "  Hint: the weights are centred on 0: torch.rand draws from [0, 1); use torch.randn.")
 
     def fits(v: float) -> bool:
         return abs(var - v) <= Z * v * math.sqrt(2.0 / (N - 1))
@@ -179,6 +176,9 @@ def _check_initial_weights(W: ndarray, B: ndarray, n_in: int, n_out: int) -> Non
         raise CheckFailed(f"{label} variance {var:.4g}; expected 2 / ({n_in} + {n_out}) = {want:.4g}, Glorot normal "
                           f"(chapter 07), give or take {Z * want * math.sqrt(2.0 / (N - 1)):.2g} by chance."
                           + (f"\n  Hint: {hint}" if hint else ""))
+    if abs(mean) > Z * math.sqrt(want / N):
+        raise CheckFailed(f"{label} mean {mean:.4g}; expected 0 (give or take {Z * math.sqrt(want / N):.2g} by chance).\n"
+                          "  Hint: the weights are centred on 0: torch.rand draws from [0, 1); use torch.randn.")
     # a normal draw puts 4.55 % of its numbers beyond 2 standard deviations; a uniform one none
     tail, p = float(np.mean(np.abs(W) > 2 * math.sqrt(want))), 0.0455
     if abs(tail - p) > Z * math.sqrt(p * (1 - p) / N):

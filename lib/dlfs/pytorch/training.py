@@ -6,6 +6,7 @@ update. In PyTorch they are four calls, plus one the from-scratch version never 
 
 - :func:`train_step` -- one step on one batch; returns the loss as a float.
 - :func:`make_loader` -- arrays to a seeded, shuffling ``DataLoader`` of tensors.
+- :func:`shift_images` -- data augmentation: every image of a batch moved by up to one pixel.
 - :func:`fit` -- epochs of steps; after each, the validation accuracy; keeps the weights of the
   epoch with the best validation accuracy (the test rows never choose anything).
 - :func:`predict`, :func:`accuracy` -- class predictions and the share that is right.
@@ -25,6 +26,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
 LossFunction = Callable[[Tensor, Tensor], Tensor]
+Augment = Callable[[Tensor, torch.Generator], Tensor]
 
 
 def train_step(model: nn.Module, loss_fn: LossFunction, optimizer: torch.optim.Optimizer, X: Tensor, y: Tensor) -> float:
@@ -74,29 +76,45 @@ class History:
     seconds: float = 0.0
 
 
+def shift_images(X: Tensor, generator: torch.Generator, max_shift: int = 1, side: int = 8) -> Tensor:
+    """``X`` ``(n, side·side)``, the batch moved by one random ``(dy, dx)`` in ``[-max_shift, max_shift]``, zeros filled in.
+
+    A digit moved by a pixel is still the same digit: training on moved copies teaches the network that.
+    """
+    dy, dx = (int(v) for v in torch.randint(-max_shift, max_shift + 1, (2,), generator=generator))
+    padded = nn.functional.pad(X.reshape(-1, side, side), (max_shift,) * 4)
+    return padded[:, max_shift + dy:max_shift + dy + side, max_shift + dx:max_shift + dx + side].reshape(X.shape)
+
+
 def fit(model: nn.Module, loss_fn: LossFunction, optimizer: torch.optim.Optimizer, train: DataLoader,
         X_val: ndarray | None = None, y_val: ndarray | None = None, epochs: int = 10,
-        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> History:
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None, augment: Augment | None = None,
+        seed: int = 0) -> History:
     """Train for ``epochs`` passes over ``train``; with validation rows, keep the best epoch's weights.
 
-    After every epoch the validation accuracy is measured; at the end the model gets back the
-    weights of the epoch where it was highest (the first such epoch), which is how the number
-    of epochs is *chosen on the validation rows*. Without validation rows, the last weights stay.
+    Every batch gets :func:`train_step`'s four moves (then ``scheduler.step()``, if given: a schedule per
+    batch; ``augment(X, generator)`` first, if given, with a generator seeded by ``seed``). After every
+    epoch the validation accuracy is measured; at the end the model gets back the weights of the epoch
+    where it was highest (the first such epoch): the number of epochs is *chosen on the validation rows*.
+    Without validation rows, the last weights stay.
     """
     history = History()
     best_state, best = copy.deepcopy(model.state_dict()), -1.0
+    generator = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         losses = []
         model.train()
         for X, y in train:
+            if augment is not None:
+                X = augment(X, generator)
             optimizer.zero_grad()
             loss = loss_fn(model(X), y)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             losses.append(float(loss.item()))
-        if scheduler is not None:
-            scheduler.step()
         history.train_loss.append(float(np.mean(losses)))
         if X_val is not None and y_val is not None:
             val = accuracy(model, X_val, y_val)
