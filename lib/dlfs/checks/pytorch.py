@@ -60,7 +60,7 @@ def _method(obj: Any, name: str, label: str) -> Callable[..., Any]:
     """``obj.name`` (a learner's method), or a clear failure."""
     __tracebackhide__ = True
     try:
-        return getattr(obj, name)  # type: ignore[no-any-return]
+        return getattr(obj, name)
     except AttributeError:
         raise CheckFailed(f"{label}: your object has no method `{name}`; is DenseLayer a subclass of nn.Module?") from None
 
