@@ -12,12 +12,17 @@ with ``allow_pickle=False`` -- so nothing the kernel writes can run code in the
 grader. Functions passed as arguments travel by name (``module:qualname``) and
 are imported again in the kernel; results that are not data (a learner's
 object) stay in the kernel and come back as a :class:`RemoteObject` handle.
+PyTorch tensors travel as arrays (and come back as tensors, detached); a module
+is a handle, and its ``state_dict()`` comes back as a dict of tensors. A check
+that needs library objects next to the learner's (a model, an optimizer) builds
+them in the kernel with :meth:`RemoteFunction.beside`.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -39,6 +44,10 @@ def __dlfs_make_rpc():
     def _dec(v, arrays):
         t = v["t"]
         if t == "nd": return arrays[v["k"]]
+        if t == "tensor":
+            import torch as _torch
+            x = _torch.from_numpy(arrays[v["k"]])
+            return x.requires_grad_() if v.get("grad") and x.is_floating_point() else x
         if t == "val": return v["v"]
         if t == "tuple": return tuple(_dec(x, arrays) for x in v["v"])
         if t == "list": return [_dec(x, arrays) for x in v["v"]]
@@ -56,6 +65,11 @@ def __dlfs_make_rpc():
         raise TypeError(t)
 
     def _enc(v, arrays):
+        _torch = __import__("sys").modules.get("torch")
+        if _torch is not None and isinstance(v, _torch.Tensor):
+            x = v.detach().cpu().resolve_conj().resolve_neg()
+            arrays.append((x.float() if x.dtype == _torch.bfloat16 else x).numpy().copy())
+            return {"t": "tensor", "k": "a%d" % (len(arrays) - 1), "grad": bool(v.requires_grad)}
         if isinstance(v, _np.ndarray) and v.dtype != object:
             arrays.append(v); return {"t": "nd", "k": "a%d" % (len(arrays) - 1)}
         if isinstance(v, _np.generic): v = v.item()
@@ -74,6 +88,8 @@ def __dlfs_make_rpc():
                 target = _gi().user_ns[req["name"]] if req["name"] in _gi().user_ns else None
                 if target is None:
                     raise NameError("name '%s' is not defined: run the cell that defines it" % req["name"])
+            elif req["op"] == "library":
+                target = _dec({"t": "fn", "v": req["fn"]}, arrays)
             else:
                 target = getattr(_objects[req["handle"]], req["attr"])
             if req["op"] == "getattr":
@@ -149,6 +165,11 @@ class Channel:
             key = f"a{len(arrays)}"
             arrays[key] = np.ascontiguousarray(value)
             return {"t": "nd", "k": key}
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(value, torch.Tensor):  # travels as an array
+            key = f"a{len(arrays)}"
+            arrays[key] = np.ascontiguousarray(value.detach().cpu().numpy())
+            return {"t": "tensor", "k": key, "grad": bool(value.requires_grad)}
         if isinstance(value, np.generic):
             value = value.item()
         if value is None or isinstance(value, bool | int | float | str):
@@ -167,10 +188,14 @@ class Channel:
         if depth > 50 or not isinstance(value, dict):
             raise SandboxFailure("the kernel returned a malformed answer")
         kind = value.get("t")
-        if kind == "nd":
+        if kind in {"nd", "tensor"}:
             key = value.get("k")
             if key not in arrays:
                 raise SandboxFailure("the kernel returned a malformed answer")
+            if kind == "tensor":
+                import torch  # only a kernel that already uses torch sends tensors
+
+                return torch.from_numpy(arrays[key])
             return arrays[key]
         if kind == "val":
             v = value.get("v")
@@ -236,6 +261,14 @@ class RemoteFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._channel.request("call", name=self.__name__, args=args, kwargs=kwargs)
+
+    def beside(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call the library function ``fn`` (by name) in the kernel, where this learner's code lives.
+
+        What it returns comes back like a learner's result: data as data, objects (a model built
+        for a check, an optimizer) as :class:`RemoteObject` handles to pass to the learner's code.
+        """
+        return self._channel.request("library", fn=_fn_ref(fn), args=args, kwargs=kwargs)
 
     def __repr__(self) -> str:
         return f"<learner's {self.__name__}>"

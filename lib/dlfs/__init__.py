@@ -7,7 +7,9 @@ The layout, by role (``lib/README.md`` draws it with the chapters that use each 
     dlfs.nn        the framework (chapters 06-07): operations, layers, losses, dropout,
                    init, network, optim, trainer
     dlfs.data      data: splits and one-hot (prepare), offline data sets (shipped), MNIST (mnist)
-    dlfs.draw      pictures: canvas, graphs, matrices, curves, networks, landscapes, results
+    dlfs.pytorch   chapter 10: the same ideas in PyTorch (layers, training, models) and the
+                   bridge that copies weights between the two libraries
+    dlfs.draw      pictures: canvas, graphs, matrices, curves, networks, landscapes, results, pytorch
     dlfs.widgets   ipywidgets explorers, one module per chapter
     dlfs.checks    the graders' side: the gradient-check core (gradcheck) and each chapter's checks
 
