@@ -155,6 +155,8 @@ class Kernel:
         km.connection_file = str(work / ".connection.json")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_", "JPY_"))}
         env["MPLCONFIGDIR"] = str(self._matplotlib_cache(work))
+        # torch compiles into a cache under /tmp by default, which is read-only in the sandbox
+        env["TORCHINDUCTOR_CACHE_DIR"] = str(work / ".torchinductor")
         env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1", **self.env})
         km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(work))
