@@ -5,6 +5,7 @@ row), ``W`` a weight matrix ``(k, m)``, ``N = X @ W`` is ``(n, m)``. Every funct
 returns a :class:`dlfs.draw.canvas.Diagram` with a title.
 
 - :func:`axis_sums_diagram`, :func:`broadcast_rows_diagram` -- ``sum(axis=...)`` and a row added to every row (chapter 01).
+- :func:`view_copy_diagram` -- a view shares its array's memory, a copy has its own (chapter 01).
 - :func:`observations_diagram`, :func:`dot_product_diagram`, :func:`matmul_diagram` -- a batch and its products (chapter 04).
 - :func:`batch_graph_diagram` -- ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L`` with shapes and gradients.
 - :func:`jacobian_blocks_diagram` -- the element-by-element matrix chain rule.
@@ -94,6 +95,53 @@ def broadcast_rows_diagram(X: ndarray, b: ndarray, title: str | None = None) -> 
     ax.text(n_cols + gap + n_cols / 2, -0.3, "faded rows: NumPy reuses b\nfor every row (no copy made)",
             ha="center", va="top", fontsize=10, color="grey")
     ax.set_title(title or "Broadcasting: the row b is added to every row of X", fontsize=12)
+    return fig
+
+
+def view_copy_diagram(X: ndarray, row: int = 0, col: int = 1, new_value: float = 99.0, title: str | None = None) -> Figure:
+    """What ``v = X[row]`` (a view) and ``c = X[row].copy()`` (a copy) do when ``v[col] = new_value`` is written.
+
+    Two panels, before and after the write. A view is drawn as arrows into the cells of
+    ``X`` it shares; a copy as cells of its own. After the write, ``X`` has changed
+    through the view (the red cell), and the copy has not.
+
+    Args:
+        X: a 2-D array (a few rows and columns, so the numbers stay readable).
+        row, col: the row that is viewed and copied, and the element written through the view.
+        new_value: the number written.
+        title: the figure title.
+    """
+    if X.ndim != 2 or not (0 <= row < X.shape[0] and 0 <= col < X.shape[1]):
+        raise ValueError(f"view_copy_diagram needs a 2-D X and an element inside it; got X {X.shape}, row {row}, col {col}")
+    n_rows, n_cols = X.shape
+    panel = n_cols + 5.5
+    fig, ax = diagram_axes(0.75 * 2 * panel, (-0.5, 2 * panel - 0.5), (-3.6, n_rows + 1.6))
+    after = X.astype(float).copy()
+    copy = after[row].copy()
+    after[row, col] = new_value
+    for p, (values, caption) in enumerate(((X.astype(float), "before"), (after, f"after  v[{col}] = {fmt(new_value)}"))):
+        left = p * panel
+        colors = np.full(values.shape, BOX_COLOR, dtype=object)
+        colors[row, :] = ROW_COLOR
+        if p == 1:
+            colors[row, col] = "#f3a89e"
+        _cells(ax, values, left, n_rows, colors)
+        ax.text(left + n_cols / 2, n_rows + 0.9, caption, ha="center", va="bottom", fontsize=12, fontweight="bold")
+        ax.text(left + n_cols / 2, n_rows + 0.15, f"X, shape {X.shape}", ha="center", va="bottom", fontsize=11)
+        # the view: a frame around the cells of X it shares, no cells of its own
+        ax.add_patch(Rectangle((left - 0.08, n_rows - row - 1.08), n_cols + 0.16, 1.16, fill=False,
+                               edgecolor=VALUE_COLOR, linewidth=2.5))
+        vy = n_rows - row - 0.5
+        _arrow(ax, (left + n_cols + 1.2, vy), (left + n_cols + 0.15, vy), color=VALUE_COLOR, width=1.4, scale=12)
+        ax.text(left + n_cols + 1.3, vy, f"v = X[{row}]\n(a view: X's own cells)", ha="left", va="center",
+                fontsize=11, color=VALUE_COLOR)
+        # the copy: cells of its own
+        _cells(ax, copy[None, :], left, -1.0, "#d7ecd9")
+        ax.text(left + n_cols + 0.3, -1.5, f"c = X[{row}].copy()\n(its own memory)", ha="left", va="center",
+                fontsize=11, color=SLOPE_COLOR)
+    ax.text(panel - 0.5, -2.6, "writing into a view writes into X; the copy keeps the old numbers",
+            ha="center", va="top", fontsize=11, color="dimgrey")
+    ax.set_title(title or "A view shares memory with its array; a copy has its own", fontsize=12)
     return fig
 
 
