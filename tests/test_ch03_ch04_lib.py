@@ -141,6 +141,11 @@ RIGHT = [
     (mg.check_matrix_function_backward_sum_W, M.matrix_function_backward_sum_W, {}),
     (mg.check_matrix_function_backward_sum_W, M.matrix_function_backward_sum_W, {"shapes": mg.HIDDEN_SHAPES, "sigmas": mg.HIDDEN_SIGMAS}),
     (mg.check_matrix_function_backward_sum_W, lambda X, W, s: (deriv(s, X @ W).T @ X).T, {}),
+    (mg.check_matmul_backward, M.matmul_backward, {}),
+    (mg.check_matmul_backward, M.matmul_backward, {"shapes": mg.HIDDEN_UPSTREAM_SHAPES, "seed": 45}),
+    (mg.check_matmul_backward, lambda X, W, G: [np.einsum("nm,km->nk", G, W), np.einsum("nk,nm->km", X, G)], {}),
+    (mg.check_matmul_backward, lambda X, W, G: ((W @ G.T).T.astype(np.float32), (G.T @ X).T), {}),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: M.matmul_backward(X, W, deriv(s, X @ W))[0], {}),
 ]
 
 
@@ -154,6 +159,25 @@ def test_checks_accept_right_answers(check: Callable[..., None], answer: Callabl
 
 def _ones(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     return np.ones((X.shape[0], W.shape[1]))
+
+
+_FIRST_G: list[np.ndarray] = []
+
+
+def _matmul_backward_first_G_only(X: np.ndarray, W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # keeps the first upstream gradient it sees for each shape: right once, then stale
+    kept = next((g for g in _FIRST_G if g.shape == G.shape), None)
+    if kept is None:
+        _FIRST_G.append(G.copy())
+        kept = G
+    return kept @ W.T, X.T @ kept
+
+
+def _matmul_backward_in_place(X: np.ndarray, W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    G *= 1.0 + 0.0 * G  # harmless ...
+    dX = G @ W.T
+    G -= G              # ... and then not: the caller's dL_dN is now zeros
+    return dX, X.T @ (dX @ np.linalg.pinv(W.T))
 
 
 def _chain_2_in_place(chain: list[Callable[..., Any]], input_range: np.ndarray) -> np.ndarray:
@@ -219,6 +243,17 @@ MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
     (mg.check_matrix_function_backward_sum_W, lambda X, W, s: X.T @ s(X @ W), "needs σ'(N)"),
     (mg.check_matrix_function_backward_sum_W, lambda X, W, s: X.T @ _ones(X, W), "left out σ'(N)"),
     (mg.check_matrix_function_backward_sum_W, lambda X, W, s: 2 * X.T @ deriv(s, X @ W), "twice"),
+    (mg.check_matrix_function_backward_sum_1, lambda X, W, s: deriv(s, X @ W) @ W.T / X.shape[0], "divided by"),
+    (mg.check_matmul_backward, lambda X, W, G: (_ones(X, W) @ W.T, X.T @ _ones(X, W)), "ignores dL_dN"),
+    (mg.check_matmul_backward, lambda X, W, G: (G.sum() * _ones(X, W) @ W.T, X.T @ G), "summed dL_dN into one number"),
+    (mg.check_matmul_backward, lambda X, W, G: (G @ W.T, G.mean() * X.T @ _ones(X, W)), "summed dL_dN into one number"),
+    (mg.check_matmul_backward, lambda X, W, G: (X.T @ G, G @ W.T), "(dL_dW, dL_dX)"),
+    (mg.check_matmul_backward, lambda X, W, G: (G @ W, X.T @ G), "inner dimensions do not match"),
+    (mg.check_matmul_backward, lambda X, W, G: G @ W.T, "should return a pair"),
+    (mg.check_matmul_backward, lambda X, W, G: ((G @ W.T).T, X.T @ G), "transpose"),
+    (mg.check_matmul_backward, lambda X, W, G: (-(G @ W.T), X.T @ G), "opposite sign"),
+    (mg.check_matmul_backward, _matmul_backward_first_G_only, "previous call"),
+    (mg.check_matmul_backward, _matmul_backward_in_place, "changed its input `G` in place"),
 ]
 
 
@@ -276,3 +311,35 @@ def test_graph_diagram_draws_a_product_node_with_its_local_slopes() -> None:
     assert "σ(x · y)" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="op must be"):
         graph_diagram(op="-")
+
+
+# ---------------------------------------------------------------- chapter 04: any upstream gradient
+
+
+def test_matmul_backward_reference_matches_numerical_gradients_for_any_G() -> None:
+    rng = np.random.default_rng(9)
+    X, W, G = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=(5, 2))
+    dX, dW = M.matmul_backward(X, W, G)
+    np.testing.assert_allclose(dX, numerical_gradient(lambda x: np.sum(G * (x @ W)), X), atol=1e-8)
+    np.testing.assert_allclose(dW, numerical_gradient(lambda w: np.sum(G * (X @ w)), W), atol=1e-8)
+    with pytest.raises(ValueError, match=r"shape of N = X @ W, \(5, 2\)"):
+        M.matmul_backward(X, W, G.T)
+
+
+def test_upstream_shapes_are_never_square_and_both_calls_differ() -> None:
+    assert all(len({n, k, m}) == 3 for n, k, m in mg.VISIBLE_UPSTREAM_SHAPES + mg.HIDDEN_UPSTREAM_SHAPES)
+    seen: list[np.ndarray] = []
+    mg.check_matmul_backward(lambda X, W, G: (seen.append(G.copy()), M.matmul_backward(X, W, G))[1])
+    assert len(seen) == 2 * len(mg.VISIBLE_UPSTREAM_SHAPES)
+    assert not any(np.allclose(seen[i], seen[i + 1]) for i in range(0, len(seen), 2))
+    assert not any(np.allclose(g, 1.0) for g in seen)
+
+
+def test_batch_graph_diagram_with_an_upstream_gradient() -> None:
+    from dlfs.draw.matrices import batch_graph_diagram
+
+    fig = batch_graph_diagram(sigma=False, total=False, upstream=True)
+    text = "\n".join(t.get_text() for t in fig.axes[0].texts)
+    assert "= G @ W.T" in text and "= X.T @ G" in text and "G, any array" in text
+    with pytest.raises(ValueError, match="upstream"):
+        batch_graph_diagram(upstream=True)
