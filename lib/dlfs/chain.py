@@ -4,7 +4,8 @@ A *chain* is a list of element-wise array functions, applied first to last:
 ``[f1, f2, f3]`` means ``f3(f2(f1(x)))``. The forward pass keeps every
 intermediate value; the backward pass multiplies the local derivatives, each
 evaluated at the value that entered its box. All functions are element-wise:
-shape in = shape out.
+shape in = shape out. Two-input graphs: ``σ(x + y)`` (a sum passes the gradient on
+to both inputs) and ``σ(x · y)`` (a product sends each input the other one's value).
 """
 
 from __future__ import annotations
@@ -81,4 +82,25 @@ def multiple_inputs_add_backward(x: ndarray, y: ndarray, sigma: ArrayFunction) -
     a = x + y
     ds_da = deriv(sigma, a)
     da_dx, da_dy = 1.0, 1.0
+    return ds_da * da_dx, ds_da * da_dy
+
+
+def multiple_inputs_multiply(x: ndarray, y: ndarray, sigma: ArrayFunction) -> ndarray:
+    """Forward pass of ``s = σ(x · y)`` (element-wise product); ``x`` and ``y`` of one shape."""
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    return sigma(x * y)
+
+
+def multiple_inputs_multiply_backward(x: ndarray, y: ndarray, sigma: ArrayFunction) -> tuple[ndarray, ndarray]:
+    """``(ds/dx, ds/dy)`` for ``s = σ(a)``, ``a = x · y``: ``σ'(a) * y`` and ``σ'(a) * x``. Each of ``x``'s shape.
+
+    The product box's local slope for one input is the *other* input: nudge ``x`` by ε and
+    ``a`` moves by ``y·ε``. So the two inputs get different gradients.
+    """
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}")
+    a = x * y
+    ds_da = deriv(sigma, a)
+    da_dx, da_dy = y, x
     return ds_da * da_dx, ds_da * da_dy

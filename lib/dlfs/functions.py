@@ -64,3 +64,21 @@ def add_bias_rows(X: ndarray, b: ndarray) -> ndarray:
     if b.shape != (X.shape[1],):
         raise ValueError(f"b must have shape ({X.shape[1]},) to match X {X.shape}; got {b.shape}")
     return X + b
+
+
+def center_columns(X: ndarray) -> ndarray:
+    """Subtract each column's mean from that column: every feature of the result has mean 0.
+
+    Args:
+        X: shape ``(n_rows, n_features)``.
+
+    Returns:
+        a new array of shape ``(n_rows, n_features)``: ``X[i, j] - mean over i of X[i, j]``.
+        ``X`` itself is left unchanged.
+
+    Raises:
+        ValueError: if ``X`` is not 2-D.
+    """
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_rows, n_features); got shape {X.shape}")
+    return X - X.mean(axis=0)

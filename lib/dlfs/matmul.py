@@ -4,7 +4,8 @@ Conventions: ``X`` is a batch of observations, shape ``(n_rows, n_features)``;
 ``W`` is a weight matrix, shape ``(n_features, n_outputs)``; ``N = X @ W`` has
 shape ``(n_rows, n_outputs)``; ``S = σ(N)`` element-wise; ``L = sum(S)`` is the
 scalar a gradient needs. Every gradient has the shape of what it is the
-gradient of.
+gradient of. :func:`matmul_backward` takes any gradient ``G = dL/dN`` arriving
+from the rest of a network: the backward pass of every dense layer.
 """
 
 from __future__ import annotations
@@ -41,6 +42,21 @@ def matmul_backward_first(X: ndarray, W: ndarray) -> ndarray:
     """
     check_matmul_shapes(X, W)
     return np.ones((X.shape[0], W.shape[1])) @ W.T
+
+
+def matmul_backward(X: ndarray, W: ndarray, dL_dN: ndarray) -> tuple[ndarray, ndarray]:
+    """Backward pass of ``N = X @ W`` for any upstream gradient ``G = dL/dN`` of shape ``(n, m)``.
+
+    ``dL/dX = G @ W.T`` (shape of ``X``) and ``dL/dW = X.T @ G`` (shape of ``W``): each element
+    of ``N`` passes its share ``G[a, b]`` back along the products that made it.
+
+    Returns:
+        ``(dL_dX, dL_dW)``, shapes ``(n, k)`` and ``(k, m)``.
+    """
+    check_matmul_shapes(X, W)
+    if dL_dN.shape != (X.shape[0], W.shape[1]):
+        raise ValueError(f"dL_dN must have the shape of N = X @ W, {(X.shape[0], W.shape[1])}; got {dL_dN.shape}")
+    return dL_dN @ W.T, X.T @ dL_dN
 
 
 def matrix_forward_sum(X: ndarray, W: ndarray, sigma: ArrayFunction) -> float:

@@ -30,11 +30,23 @@ SIGMOID = Fn("sigmoid", F.sigmoid, _dsigmoid)
 SQUARE = Fn("square", F.square, lambda x: 2 * x)
 TANH = Fn("np.tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2)
 SIN = Fn("np.sin", np.sin, np.cos)
+
+
 def _cube(x: ndarray) -> ndarray:
     return x**3
 
 
 CUBE = Fn("cube", _cube, lambda x: 3 * x**2)
+
+
+def times_10000(x: ndarray) -> ndarray:
+    """A steep box: ``10000 x``. After it, a step of Δ in ``x`` is a step of ``10000 Δ``."""
+    return 10000.0 * x
+
+
+#: A steep first box: the slope of the whole composite measured directly (``deriv`` of ``f2(f1(x))``
+#: with Δ = 0.001 or 1e-5) is far off, while local slopes taken at the right points stay accurate.
+STEEP = Fn("times_10000", times_10000, lambda x: np.full(np.shape(x), 10000.0))
 LEAKY_RELU = Fn("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, 1.0, 0.01), kink=0.0)
 
 

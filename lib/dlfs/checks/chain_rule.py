@@ -1,7 +1,13 @@
-"""Checks for chapter 03_chain_rule: ``chain_deriv_2``, ``chain_deriv_3``, ``multiple_inputs_add_backward``.
+"""Checks for chapter 03_chain_rule: ``chain_deriv_2``, ``chain_deriv_3``, ``multiple_inputs_add_backward``,
+``multiple_inputs_multiply_backward``.
 
 Expected values are exact derivatives; a learner's answer built from numerical
 slopes (``deriv`` with Δ = 0.001) is well inside the tolerance.
+
+The chains include a steep box (``times_10000``) so that the exercise's idea is what passes:
+local slopes, each taken at the value that entered its box, multiplied. Measuring the slope of
+the whole composite directly (``deriv(lambda v: f2(f1(v)), x)``, no chain rule at all) turns the
+step Δ = 0.001 into a step of 10 at the entrance of the next box, and is far off there.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy import ndarray
 
-from dlfs.checks.cases import CUBE, LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
+from dlfs.checks.cases import CUBE, LEAKY_RELU, SIGMOID, SIN, SQUARE, STEEP, TANH, Fn, away_from_kinks
 from dlfs.checks.gradcheck import HINT_INNER_DERIVATIVE, CheckFailed, assert_close, call_learner
+from dlfs.derivatives import deriv
 
 RTOL, ATOL = 1e-4, 1e-6  # room for slopes from `deriv` (Δ = 0.001); every classic mistake is far outside
 HINT_OUTER_AT_X = (
@@ -21,11 +28,30 @@ HINT_OUTER_AT_X = (
 )
 HINT_ADDED = "you added the local derivatives; the chain rule multiplies them."
 HINT_ORDER = "you applied the chain in the wrong order: chain[0] is applied first (innermost), chain[-1] last."
+HINT_WHOLE_COMPOSITE = (
+    "this is the slope of the whole composite measured directly (deriv of the chained function), not the chain "
+    "rule. Take each box's local slope at the value that entered it and multiply them: with a steep box in the "
+    "chain, a step Δ at x becomes a huge step inside the next box, so only local slopes stay accurate."
+)
+HINT_STEEP = (
+    "this chain has a steep box (times_10000): did you measure the slope of the whole composite directly? "
+    "Use the chain rule: each box's local slope at the value that entered it, multiplied."
+)
+HINT_SWAPPED = (
+    "you swapped the local slopes of the product: nudge x and a = x·y moves by y times the nudge, "
+    "so ∂a/∂x = y and ∂a/∂y = x."
+)
+HINT_LIKE_SUM = (
+    "this is σ'(x·y) alone, as if the box were a sum; a product box multiplies the gradient by the other input: "
+    "∂s/∂x = σ'(x·y)·y and ∂s/∂y = σ'(x·y)·x."
+)
+HINT_NO_SIGMA = "you left out σ'(x·y): the gradient flows through σ too, so multiply by its local slope at a = x·y."
+HINT_SIGMA_AT_SUM = "you took σ' at x + y; the product box's output, the value that enters σ, is a = x·y."
 
-VISIBLE_PAIRS: tuple[tuple[Fn, Fn], ...] = ((SQUARE, SIGMOID), (SIGMOID, SQUARE), (SIN, CUBE))
-HIDDEN_PAIRS: tuple[tuple[Fn, Fn], ...] = ((TANH, SQUARE), (LEAKY_RELU, SIGMOID), (CUBE, TANH))
-VISIBLE_TRIPLES: tuple[tuple[Fn, Fn, Fn], ...] = ((SQUARE, SIGMOID, TANH), (SIN, SQUARE, SIGMOID))
-HIDDEN_TRIPLES: tuple[tuple[Fn, Fn, Fn], ...] = ((LEAKY_RELU, SQUARE, SIGMOID), (SIGMOID, CUBE, SIN))
+VISIBLE_PAIRS: tuple[tuple[Fn, Fn], ...] = ((SQUARE, SIGMOID), (SIGMOID, SQUARE), (SIN, CUBE), (STEEP, SIN))
+HIDDEN_PAIRS: tuple[tuple[Fn, Fn], ...] = ((TANH, SQUARE), (LEAKY_RELU, SIGMOID), (CUBE, TANH), (STEEP, SIN))
+VISIBLE_TRIPLES: tuple[tuple[Fn, Fn, Fn], ...] = ((SQUARE, SIGMOID, TANH), (SIN, SQUARE, SIGMOID), (TANH, STEEP, SIN))
+HIDDEN_TRIPLES: tuple[tuple[Fn, Fn, Fn], ...] = ((LEAKY_RELU, SQUARE, SIGMOID), (SIGMOID, CUBE, SIN), (SIN, STEEP, SIN))
 VISIBLE_SIGMAS: tuple[Fn, ...] = (SIGMOID, SQUARE)
 HIDDEN_SIGMAS: tuple[Fn, ...] = (TANH, LEAKY_RELU, SIN)
 
@@ -42,6 +68,16 @@ def _names(fns: Sequence[Fn]) -> str:
     return "[" + ", ".join(f.name for f in fns) + "]"
 
 
+def _composite_slopes(fns: Sequence[Fn], x: ndarray) -> list[tuple[str, ndarray]]:
+    """What measuring the whole composite directly gives, for the steps a learner might choose."""
+    def composite(v: ndarray) -> ndarray:
+        for fn in fns:
+            v = fn.f(v)
+        return v
+
+    return [(HINT_WHOLE_COMPOSITE, deriv(composite, x, step)) for step in (1e-3, 1e-4, 1e-5, 1e-6)]
+
+
 def check_chain_deriv_2(chain_deriv_2: Callable[..., ndarray], seed: int = 0,
                         pairs: Sequence[tuple[Fn, Fn]] = VISIBLE_PAIRS,
                         shapes: Sequence[tuple[int, ...]] = ((9,), (3, 4))) -> None:
@@ -54,18 +90,31 @@ def check_chain_deriv_2(chain_deriv_2: Callable[..., ndarray], seed: int = 0,
             u = f1.f(x)
             if not away_from_kinks(u, (f2,)):
                 continue
-            got = call_learner(chain_deriv_2, [f1.f, f2.f], x.copy(), name="chain_deriv_2")
-            assert_close(
-                got, f2.df(u) * f1.df(x), what=f"chain_deriv_2({_names((f1, f2))}, x) for x of shape {shape}",
-                rtol=RTOL, atol=ATOL,
-                mistakes={
-                    HINT_OUTER_AT_X: f2.df(x) * f1.df(x),
-                    HINT_INNER_DERIVATIVE: f2.df(u),
-                    HINT_ADDED: f2.df(u) + f1.df(x),
-                    HINT_ORDER: f1.df(f2.f(x)) * f2.df(x),
-                    "this is the slope of the inner function alone: multiply by the outer derivative f2'(f1(x)).": f1.df(x),
-                },
+            got = call_learner(chain_deriv_2, [f1.f, f2.f], x, name="chain_deriv_2")
+            _compare(
+                got, f2.df(u) * f1.df(x), (f1, f2), x, what=f"chain_deriv_2({_names((f1, f2))}, x) for x of shape {shape}",
+                mistakes=[
+                    (HINT_OUTER_AT_X, f2.df(x) * f1.df(x)),
+                    (HINT_INNER_DERIVATIVE, f2.df(u)),
+                    (HINT_ADDED, f2.df(u) + f1.df(x)),
+                    (HINT_ORDER, f1.df(f2.f(x)) * f2.df(x)),
+                    ("this is the slope of the inner function alone: multiply by the outer derivative f2'(f1(x)).", f1.df(x)),
+                ],
             )
+
+
+def _compare(got: object, expected: ndarray, fns: Sequence[Fn], x: ndarray, what: str,
+             mistakes: list[tuple[str, ndarray]]) -> None:
+    """:func:`assert_close` with the chain's mistakes and the whole-composite slopes; on a steep chain a wrong
+    answer without a more specific hint gets :data:`HINT_STEEP`."""
+    __tracebackhide__ = True
+    try:
+        assert_close(got, expected, what=what, rtol=RTOL, atol=ATOL, mistakes=[*mistakes, *_composite_slopes(fns, x)])
+    except CheckFailed as failed:
+        message = str(failed)
+        if STEEP not in fns or "Hint:" in message:
+            raise
+        raise CheckFailed(f"{message}\n  Hint: {HINT_STEEP}") from None
 
 
 def check_chain_deriv_3(chain_deriv_3: Callable[..., ndarray], seed: int = 0,
@@ -82,20 +131,41 @@ def check_chain_deriv_3(chain_deriv_3: Callable[..., ndarray], seed: int = 0,
             if not (away_from_kinks(u, (f2,)) and away_from_kinks(v, (f3,))):
                 continue
             d1, d2, d3 = f1.df(x), f2.df(u), f3.df(v)
-            got = call_learner(chain_deriv_3, [f1.f, f2.f, f3.f], x.copy(), name="chain_deriv_3")
-            assert_close(
-                got, d3 * d2 * d1, what=f"chain_deriv_3({_names((f1, f2, f3))}, x) for x of shape {shape}",
-                rtol=RTOL, atol=ATOL,
-                mistakes={
-                    HINT_OUTER_AT_X: f3.df(x) * f2.df(x) * d1,
-                    "the outer derivatives must be evaluated at the values that entered their boxes: "
-                    "f3' at f2(f1(x)) and f2' at f1(x), not both at f1(x).": f3.df(u) * d2 * d1,
-                    "you left out f1'(x), the innermost local derivative: multiply all three.": d3 * d2,
-                    "you left out f2'(f1(x)), the middle local derivative: multiply all three.": d3 * d1,
-                    "you left out f3'(f2(f1(x))), the outermost local derivative: multiply all three.": d2 * d1,
-                    HINT_ADDED: d3 + d2 + d1,
-                },
+            got = call_learner(chain_deriv_3, [f1.f, f2.f, f3.f], x, name="chain_deriv_3")
+            _compare(
+                got, d3 * d2 * d1, (f1, f2, f3), x, what=f"chain_deriv_3({_names((f1, f2, f3))}, x) for x of shape {shape}",
+                mistakes=[
+                    (HINT_OUTER_AT_X, f3.df(x) * f2.df(x) * d1),
+                    ("the outer derivatives must be evaluated at the values that entered their boxes: "
+                     "f3' at f2(f1(x)) and f2' at f1(x), not both at f1(x).", f3.df(u) * d2 * d1),
+                    ("you left out f1'(x), the innermost local derivative: multiply all three.", d3 * d2),
+                    ("you left out f2'(f1(x)), the middle local derivative: multiply all three.", d3 * d1),
+                    ("you left out f3'(f2(f1(x))), the outermost local derivative: multiply all three.", d2 * d1),
+                    (HINT_ADDED, d3 + d2 + d1),
+                ],
             )
+
+
+def _pair(got: object, name: str, call: str) -> tuple[object, object]:
+    """The learner's result as ``(ds_dx, ds_dy)``, or :class:`CheckFailed` saying it is not a pair."""
+    __tracebackhide__ = True
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        raise CheckFailed(
+            f"{name}({call}) should return a pair (ds_dx, ds_dy); "
+            f"it returned {type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, tuple | list) else "") + "."
+        )
+    return got[0], got[1]
+
+
+def _two_inputs(rng: np.random.Generator, shape: tuple[int, ...], sigma: Fn, op: Callable[[ndarray, ndarray], ndarray],
+                low: float = 0.2) -> tuple[ndarray, ndarray]:
+    """``x``, ``y`` in [-1.5, 1.5] with ``op(x, y)`` away from σ's kinks, and |x|, |y| >= ``low`` and apart from each other."""
+    while True:
+        x, y = rng.uniform(-1.5, 1.5, size=shape), rng.uniform(-1.5, 1.5, size=shape)
+        apart = low == 0.0 or (np.all(np.abs(x) >= low) and np.all(np.abs(y) >= low)
+                               and np.all(np.abs(np.abs(x) - np.abs(y)) >= 0.1))
+        if away_from_kinks(op(x, y), (sigma,)) and apart:
+            return x, y
 
 
 def check_multiple_inputs_add_backward(backward: Callable[..., object], seed: int = 0,
@@ -106,19 +176,12 @@ def check_multiple_inputs_add_backward(backward: Callable[..., object], seed: in
     rng = np.random.default_rng(seed)
     for shape in shapes:
         for sigma in sigmas:
-            while True:
-                x, y = rng.uniform(-1.5, 1.5, size=shape), rng.uniform(-1.5, 1.5, size=shape)
-                if away_from_kinks(x + y, (sigma,)):
-                    break
-            got = call_learner(backward, x.copy(), y.copy(), sigma.f, name="multiple_inputs_add_backward")
-            if not isinstance(got, tuple | list) or len(got) != 2:
-                raise CheckFailed(
-                    f"multiple_inputs_add_backward(x, y, {sigma.name}) should return a pair (ds_dx, ds_dy); "
-                    f"it returned {type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, tuple | list) else "") + "."
-                )
+            x, y = _two_inputs(rng, shape, sigma, np.add, low=0.0)
+            got = call_learner(backward, x, y, sigma.f, name="multiple_inputs_add_backward")
+            pair = _pair(got, "multiple_inputs_add_backward", f"x, y, {sigma.name}")
             a = x + y
             expected = sigma.df(a)
-            for label, value in zip(("ds/dx", "ds/dy"), got):
+            for label, value in zip(("ds/dx", "ds/dy"), pair):
                 assert_close(
                     value, expected,
                     what=f"{label} from multiple_inputs_add_backward(x, y, {sigma.name}) for x, y of shape {shape}",
@@ -128,4 +191,37 @@ def check_multiple_inputs_add_backward(backward: Callable[..., object], seed: in
                         "this is ∂(x + y)/∂x = 1 alone: multiply it by σ'(x + y), the outer derivative.": np.ones_like(a),
                         HINT_OUTER_AT_X.replace("at x;", "at x (or y) alone;"): sigma.df(x if label == "ds/dx" else y),
                     },
+                )
+
+
+def check_multiple_inputs_multiply_backward(backward: Callable[..., object], seed: int = 0,
+                                            sigmas: Sequence[Fn] = VISIBLE_SIGMAS,
+                                            shapes: Sequence[tuple[int, ...]] = ((6,), (2, 3))) -> None:
+    """``multiple_inputs_multiply_backward(x, y, σ)`` returns ``(ds/dx, ds/dy) = (σ'(x·y)·y, σ'(x·y)·x)`` for ``s = σ(x·y)``.
+
+    ``x`` and ``y`` differ in size everywhere (so swapping the two local slopes shows), and neither is
+    near zero (so leaving one out shows).
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for shape in shapes:
+        for sigma in sigmas:
+            x, y = _two_inputs(rng, shape, sigma, np.multiply)
+            got = call_learner(backward, x, y, sigma.f, name="multiple_inputs_multiply_backward")
+            pair = _pair(got, "multiple_inputs_multiply_backward", f"x, y, {sigma.name}")
+            a = x * y
+            ds_da = sigma.df(a)
+            for label, value, mine, other in (("ds/dx", pair[0], x, y), ("ds/dy", pair[1], y, x)):
+                assert_close(
+                    value, ds_da * other,
+                    what=f"{label} from multiple_inputs_multiply_backward(x, y, {sigma.name}) for x, y of shape {shape}",
+                    rtol=RTOL, atol=ATOL,
+                    mistakes=[
+                        (HINT_SWAPPED, ds_da * mine),
+                        (HINT_LIKE_SUM, ds_da),
+                        (HINT_NO_SIGMA, other),
+                        ("you used σ(x·y), the function's value; the chain rule needs σ'(x·y), its slope.", sigma.f(a) * other),
+                        (HINT_SIGMA_AT_SUM, sigma.df(x + y) * other),
+                        ("you took σ' at one input alone; take it at a = x·y, the value that entered σ.", sigma.df(mine) * other),
+                    ],
                 )

@@ -1,8 +1,16 @@
-"""Checks for chapter 01_functions: ``square``, ``leaky_relu``, ``sigmoid``, ``add_bias_rows``."""
+"""Checks for chapter 01_functions: ``square``, ``leaky_relu``, ``sigmoid``, ``add_bias_rows``, ``center_columns``.
+
+Every check calls the learner's function through :func:`~dlfs.checks.gradcheck.call_learner`
+(so an input changed in place fails, and a crash names the shapes) and compares with
+:func:`~dlfs.checks.gradcheck.assert_close` (so a list, a single number, an integer array
+or a wrong shape gets its own message). Inputs are random, of several shapes, and far from
+what a lazy answer could fit: negative and positive values, non-zero column means.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy import ndarray
@@ -13,10 +21,26 @@ from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner
 Shape = tuple[int, ...]
 DEFAULT_SHAPES: tuple[Shape, ...] = ((6,), (3, 4), (2, 3, 5))
 
+HINT_LEAKY_CONSTANT = (
+    "for negative inputs you returned alpha itself, a constant; leaky ReLU multiplies them by it: alpha * x."
+)
+HINT_PLAIN_RELU = "this is plain ReLU: negative inputs should be multiplied by alpha, not set to 0."
+HINT_WRONG_SIDE = "you scaled the positive inputs by alpha; positives pass through unchanged, negatives are scaled."
+HINT_DEFAULT_ALPHA = "you used the slope 0.01 even though another alpha was passed: use the `alpha` argument."
+HINT_OVERALL_MEAN = "you subtracted one number, the mean of the whole array; subtract each column's own mean (axis=0)."
+HINT_ROW_MEANS = "you subtracted each row's mean (axis=1); a feature is a column, so average over the rows: axis=0."
+HINT_COLUMN_SUMS = "you subtracted the column sums; the mean is the sum divided by the number of rows."
+HINT_STANDARDIZED = "you also divided by the standard deviation; centring only subtracts the mean."
+
 
 def _inputs(seed: int, shapes: Sequence[Shape], scale: float = 3.0) -> list[ndarray]:
     rng = np.random.default_rng(seed)
     return [rng.normal(size=shape) * scale for shape in shapes]
+
+
+def _nan_like(x: ndarray) -> ndarray:
+    """A candidate that matches nothing (for a mistake that does not apply to this input)."""
+    return np.full(x.shape, np.nan)
 
 
 def check_square(square: Callable[[ndarray], ndarray], seed: int = 0, shapes: Sequence[Shape] = DEFAULT_SHAPES) -> None:
@@ -45,11 +69,10 @@ def check_leaky_relu(
             assert_close(
                 got, ref.leaky_relu(x, a), what=f"{call} for x of shape {x.shape}",
                 mistakes={
-                    "this is plain ReLU: negative inputs should be multiplied by alpha, not set to 0.": ref.relu(x),
-                    "you scaled the positive inputs by alpha; positives pass through unchanged, negatives are scaled.":
-                        np.where(x > 0, a * x, x),
-                    "you used the slope 0.01 even though another alpha was passed: use the `alpha` argument.":
-                        ref.leaky_relu(x, 0.01) if a != 0.01 else np.full(x.shape, np.nan),
+                    HINT_PLAIN_RELU: ref.relu(x),
+                    HINT_WRONG_SIDE: np.where(x > 0, a * x, x),
+                    HINT_LEAKY_CONSTANT: np.where(x > 0, x, a),
+                    HINT_DEFAULT_ALPHA: ref.leaky_relu(x, 0.01) if a != 0.01 else _nan_like(x),
                 },
             )
 
@@ -69,14 +92,36 @@ def check_sigmoid(sigmoid: Callable[[ndarray], ndarray], seed: int = 0, shapes: 
                 "this is 1 + exp(-x): `1/1 + np.exp(-x)` divides only the 1; put the denominator in parentheses.":
                     1 + np.exp(-np.clip(x, -700, 700)),
                 "this is σ(x)(1 - σ(x)), the derivative of the sigmoid, not the sigmoid itself.": s * (1 - s),
+                "this is tanh(x), which runs from -1 to 1; the sigmoid runs from 0 to 1.": np.tanh(x),
             },
         )
+
+
+def _expect_value_error(func: Callable[..., Any], name: str, args: tuple[ndarray, ...], why: str, fix: str) -> None:
+    """``func(*args)`` must raise ``ValueError``; anything else is a :class:`CheckFailed` saying why it should."""
+    __tracebackhide__ = True
+    shapes = ", ".join(f"{label} of shape {a.shape}" for label, a in zip(("X", "b"), args))
+    try:
+        call_learner(func, *args, name=name)
+    except CheckFailed as failed:
+        cause = failed.__cause__
+        if isinstance(cause, ValueError):
+            return
+        if cause is None:  # not written yet, or an input changed in place: that message says it best
+            raise
+        raise CheckFailed(
+            f"{name}({shapes}) raised {type(cause).__name__}; it should raise ValueError ({why})."
+        ) from None
+    raise CheckFailed(
+        f"{name}({shapes}) returned a result, but it should raise ValueError: {why}.\n  Hint: {fix}"
+    )
 
 
 def check_add_bias_rows(add_bias_rows: Callable[[ndarray, ndarray], ndarray], seed: int = 0,
                         shapes: Sequence[tuple[int, int]] = ((4, 3), (2, 5), (6, 1))) -> None:
     """``add_bias_rows(X, b)`` adds ``b`` (n_features,) to every row of ``X`` (n_rows, n_features),
-    and raises ``ValueError`` when ``b`` has any other shape or ``X`` is not 2-D."""
+    returns a new array (``X`` and ``b`` unchanged), and raises ``ValueError`` when ``b`` has any
+    other shape or ``X`` is not 2-D."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     for n_rows, n_features in shapes:
@@ -92,6 +137,7 @@ def check_add_bias_rows(add_bias_rows: Callable[[ndarray, ndarray], ndarray], se
             },
         )
     X = rng.normal(size=(4, 3))
+    fix = "check `b.shape == (X.shape[1],)` and `X.ndim == 2` first, and `raise ValueError(...)` with a message that says the shapes."
     bad_inputs = [
         (X, rng.normal(size=(4, 1)), "b is a column of shape (4, 1); NumPy would silently broadcast it into a (4, 3) result"),
         (X, rng.normal(size=(2,)), "b has 2 elements but X has 3 features"),
@@ -99,20 +145,37 @@ def check_add_bias_rows(add_bias_rows: Callable[[ndarray, ndarray], ndarray], se
         (rng.normal(size=(3,)), rng.normal(size=(3,)), "X is 1-D, not (n_rows, n_features)"),
     ]
     for X_bad, b_bad, why in bad_inputs:
-        try:
-            with np.errstate(all="ignore"):
-                add_bias_rows(X_bad, b_bad)
-        except ValueError:
-            continue
-        except NotImplementedError:
-            raise CheckFailed("add_bias_rows is not written yet: replace `raise NotImplementedError()` with your code.") from None
-        except Exception as exc:  # noqa: BLE001
-            raise CheckFailed(
-                f"add_bias_rows(X of shape {X_bad.shape}, b of shape {b_bad.shape}) raised {type(exc).__name__}; "
-                f"it should raise ValueError ({why})."
-            ) from None
-        raise CheckFailed(
-            f"add_bias_rows(X of shape {X_bad.shape}, b of shape {b_bad.shape}) returned a result, "
-            f"but it should raise ValueError: {why}.\n"
-            "  Hint: check `b.shape == (X.shape[1],)` and `X.ndim == 2` first, and `raise ValueError(...)` with a message that says the shapes."
+        _expect_value_error(add_bias_rows, "add_bias_rows", (X_bad, b_bad), why, fix)
+
+
+def check_center_columns(center_columns: Callable[[ndarray], ndarray], seed: int = 0,
+                         shapes: Sequence[tuple[int, int]] = ((5, 3), (2, 4), (6, 1))) -> None:
+    """``center_columns(X)`` returns ``X - X.mean(axis=0)`` as a new array (``X`` unchanged),
+    and raises ``ValueError`` when ``X`` is not 2-D.
+
+    Every column of the inputs has its own, clearly non-zero mean, so returning ``X``,
+    subtracting the wrong mean or the same number everywhere cannot pass.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n_rows, n_features in shapes:
+        X = rng.normal(size=(n_rows, n_features)) + rng.uniform(-5.0, 5.0, size=n_features)
+        got = call_learner(center_columns, X, name="center_columns")
+        means = X.mean(axis=0)
+        with np.errstate(all="ignore"):
+            standardized = (X - means) / X.std(axis=0)
+        assert_close(
+            got, X - means, what=f"center_columns(X) for X of shape {X.shape}",
+            mistakes={
+                HINT_OVERALL_MEAN: X - X.mean() if n_features > 1 else _nan_like(X),
+                HINT_ROW_MEANS: X - X.mean(axis=1, keepdims=True),
+                HINT_COLUMN_SUMS: X - X.sum(axis=0) if n_rows > 1 else _nan_like(X),
+                HINT_STANDARDIZED: standardized if n_rows > 1 else _nan_like(X),
+                "you returned the column means themselves; subtract them from X.": np.broadcast_to(means, X.shape),
+                "you returned X unchanged: subtract each column's mean.": X,
+            },
         )
+    fix = "check `X.ndim == 2` first and `raise ValueError(...)` with a message that says the shape."
+    for X_bad, why in ((rng.normal(size=(5,)), "X is 1-D, not (n_rows, n_features)"),
+                       (rng.normal(size=(2, 3, 4)), "X is 3-D, not (n_rows, n_features)")):
+        _expect_value_error(center_columns, "center_columns", (X_bad,), why, fix)

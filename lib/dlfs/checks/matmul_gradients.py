@@ -14,7 +14,7 @@ import numpy as np
 from numpy import ndarray
 
 from dlfs.checks.cases import LEAKY_RELU, SIGMOID, SIN, SQUARE, TANH, Fn, away_from_kinks
-from dlfs.checks.gradcheck import call_learner, check_gradient
+from dlfs.checks.gradcheck import CheckFailed, call_learner, check_gradient
 
 # Loose enough for σ' from `deriv` with Δ = 0.001 summed over a batch (errors ~1e-6),
 # tight enough that every classic mistake (off by a factor, a transpose, σ for σ') is far outside.
@@ -22,6 +22,17 @@ RTOL, ATOL = 1e-4, 1e-6
 HINT_FORGOT_DSIGMA = "you left out σ'(N): the gradient flows through σ, so multiply by its derivative at N = X @ W."
 HINT_USED_SIGMA = "you used σ(N), the function's value; the chain rule needs σ'(N), its derivative."
 HINT_ELEMENTWISE = "you multiplied element-wise (*) where a matrix product (@) belongs, or the other way round."
+HINT_IGNORED_G = (
+    "this is what an upstream gradient of all ones would give: your function ignores dL_dN. The gradient arriving "
+    "from the right can be any array: put it where the ones were (dL_dN @ W.T, X.T @ dL_dN)."
+)
+HINT_STALE_G = (
+    "this is the right answer for the dL_dN of the previous call, not this one: your function keeps something "
+    "between calls. Compute from the arguments of each call alone."
+)
+HINT_SUM_OF_G = (
+    "you summed dL_dN into one number (or used its mean) before the product; keep it as the (n, m) array it is."
+)
 
 VISIBLE_SHAPES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (2, 5, 3), (5, 2, 4))
 HIDDEN_SHAPES: tuple[tuple[int, int, int], ...] = ((3, 6, 2), (6, 4, 5), (7, 3, 1))
@@ -133,3 +144,55 @@ def check_matrix_function_backward_sum_W(backward: Callable[..., ndarray], seed:
     """``matrix_function_backward_sum_W(X, W, σ)``: ``dL/dW`` for ``L = sum(σ(X @ W))``, shape of W."""
     __tracebackhide__ = True
     _check_sum_gradient(backward, "matrix_function_backward_sum_W", "W", seed, shapes, sigmas)
+
+
+#: Shapes ``(n, k, m)`` for :func:`check_matmul_backward`: all different, never square.
+VISIBLE_UPSTREAM_SHAPES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (2, 5, 3), (6, 2, 4))
+HIDDEN_UPSTREAM_SHAPES: tuple[tuple[int, int, int], ...] = ((3, 7, 2), (5, 4, 6), (8, 1, 3))
+
+
+def _pair(got: object, call: str, X: ndarray, W: ndarray) -> tuple[object, object]:
+    """The learner's ``(dL_dX, dL_dW)``; a clear :class:`CheckFailed` for anything else, or for the two swapped."""
+    __tracebackhide__ = True
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        got_text = type(got).__name__ + (f" of length {len(got)}" if isinstance(got, tuple | list) else "")
+        raise CheckFailed(f"{call} should return a pair (dL_dX, dL_dW); it returned {got_text}.")
+    first, second = got
+    if np.shape(first) == W.shape and np.shape(second) == X.shape and X.shape != W.shape:
+        raise CheckFailed(
+            f"{call} returned arrays of shapes {np.shape(first)} and {np.shape(second)}: that is (dL_dW, dL_dX). "
+            f"Return them in the order (dL_dX, dL_dW), shapes {X.shape} and {W.shape}."
+        )
+    return first, second
+
+
+def check_matmul_backward(matmul_backward: Callable[..., object], seed: int = 0,
+                          shapes: Sequence[tuple[int, int, int]] = VISIBLE_UPSTREAM_SHAPES) -> None:
+    """``matmul_backward(X, W, dL_dN)`` returns ``(dL/dX, dL/dW)`` for ``N = X @ W`` and any upstream ``dL/dN``.
+
+    For each shape, the same ``X`` and ``W`` are used with two different random upstream
+    gradients, so an answer that ignores ``dL_dN`` (or keeps something from the first call) fails.
+    Both gradients are compared with central differences of ``L = sum(G * (X @ W))``, whose
+    gradient with respect to ``N`` is exactly ``G``.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in shapes:
+        X, W = rng.normal(size=(n, k)), rng.normal(size=(k, m))
+        previous = np.full((n, m), np.nan)
+        for _ in range(2):
+            G = rng.normal(size=(n, m)) * rng.uniform(0.5, 3.0)
+            call = f"matmul_backward(X, W, dL_dN) for X {X.shape}, W {W.shape}, dL_dN {G.shape}"
+            dX, dW = _pair(call_learner(matmul_backward, X, W, G, name="matmul_backward"), call, X, W)
+            ones = np.ones_like(G)
+            check_gradient(
+                dX, lambda x: np.sum(G * (x @ W)), X, what=f"dL_dX from {call}", rtol=RTOL, atol=ATOL,
+                mistakes=[(HINT_IGNORED_G, ones @ W.T), (HINT_SUM_OF_G, np.sum(G) * (ones @ W.T)),
+                          (HINT_SUM_OF_G, np.mean(G) * (ones @ W.T)), (HINT_STALE_G, previous @ W.T)],
+            )
+            check_gradient(
+                dW, lambda w: np.sum(G * (X @ w)), W, what=f"dL_dW from {call}", rtol=RTOL, atol=ATOL,
+                mistakes=[(HINT_IGNORED_G, X.T @ ones), (HINT_SUM_OF_G, np.sum(G) * (X.T @ ones)),
+                          (HINT_SUM_OF_G, np.mean(G) * (X.T @ ones)), (HINT_STALE_G, X.T @ previous)],
+            )
+            previous = G

@@ -5,7 +5,7 @@ notebook cell with the call to show it.
 
 - :func:`function_box` -- one function as a box: a wire in, a wire out (chapter 01).
 - :func:`chain_diagram`, :func:`nudge_diagram` -- boxes in a row, with values and a nudge (chapter 03).
-- :func:`graph_diagram` -- the graph of ``s = σ(x + y)``: values forward, gradients backward (chapter 03).
+- :func:`graph_diagram` -- the graph of ``s = σ(x + y)`` or ``s = σ(x · y)``: values forward, gradients backward (chapter 03).
 - :func:`linear_regression_graph`, :func:`network_graph` -- chapter 05's models as graphs.
 - :func:`operation_diagram`, :func:`loss_graph_diagram` -- chapter 06's operation contract and softmax loss.
 """
@@ -165,24 +165,28 @@ GRAPH_WIRES = ("x", "y", "a", "s")
 
 
 def graph_diagram(values: Mapping[str, float] | None = None, gradients: Mapping[str, float] | None = None, *,
-                  func_label: str = "σ", title: str | None = None) -> Figure:
-    """The computational graph of ``s = σ(x + y)``: two input wires into a ``+`` box, its output ``a`` into ``σ``.
+                  func_label: str = "σ", op: str = "+", title: str | None = None) -> Figure:
+    """The computational graph of ``s = σ(x + y)`` (or ``σ(x · y)``): two input wires into an ``op`` box, its output ``a`` into ``σ``.
 
     Values flow forward (left to right) and are written in red under the wires.
     Gradients flow backward (right to left): each is drawn in purple under its wire,
     with an arrow pointing back, as ``∂s/∂x = ...``. With gradients, the local slopes
     are written at the boxes too: ``+`` passes a gradient on unchanged to both inputs
-    (local slope 1), ``σ`` multiplies it by ``σ'(a)`` (shown as ``gradients["a"] / gradients["s"]``).
+    (local slope 1), ``×`` sends each input the other input's value (local slopes ``y`` for
+    ``x`` and ``x`` for ``y``), ``σ`` multiplies it by ``σ'(a)`` (shown as ``gradients["a"] / gradients["s"]``).
 
     Args:
         values: optional numbers on the wires, keys ``"x", "y", "a", "s"``.
         gradients: optional ``∂s/∂(wire)`` for the keys ``"x", "y", "a", "s"`` (``∂s/∂s`` is 1).
         func_label: the name of the function after the sum, written in its box.
+        op: ``"+"`` (a sum) or ``"×"`` (a product).
         title: the figure title.
 
     Returns:
         The figure (axes turned off, a title on top).
     """
+    if op not in ("+", "×"):
+        raise ValueError(f'op must be "+" or "×"; got {op!r}')
     for name, numbers in (("values", values), ("gradients", gradients)):
         if numbers is not None and set(GRAPH_WIRES) - set(numbers):
             raise ValueError(f"{name} needs a number for each wire {GRAPH_WIRES}; "
@@ -197,11 +201,11 @@ def graph_diagram(values: Mapping[str, float] | None = None, gradients: Mapping[
     wires = [
         ("x", (0.0, 3.0), (plus_c[0] - plus_w / 2 - 0.08, 3.0), "x"),
         ("y", (0.0, 0.6), (plus_c[0] - plus_w / 2 - 0.08, 0.6), "y"),
-        ("a", (plus_c[0] + plus_w / 2 + 0.08, mid_y), (func_c[0] - func_w / 2 - 0.08, mid_y), "a = x + y"),
+        ("a", (plus_c[0] + plus_w / 2 + 0.08, mid_y), (func_c[0] - func_w / 2 - 0.08, mid_y), f"a = x {'+' if op == '+' else '·'} y"),
         ("s", (func_c[0] + func_w / 2 + 0.08, mid_y), (12.0, mid_y), f"s = {func_label}(a)"),
     ]
     draw_box(ax, plus_c, "", width=plus_w, height=plus_h)
-    ax.text(*plus_c, "+", ha="center", va="center", fontsize=28, fontweight="bold", color=EDGE_COLOR)
+    ax.text(*plus_c, op, ha="center", va="center", fontsize=28, fontweight="bold", color=EDGE_COLOR)
     draw_box(ax, func_c, func_label, width=func_w)
     for key, start, end, name in wires:
         draw_wire(ax, start, end, name, None if values is None else values[key])
@@ -212,14 +216,16 @@ def graph_diagram(values: Mapping[str, float] | None = None, gradients: Mapping[
             ax.text((start[0] + end[0]) / 2, y - 0.72, f"∂s/∂{key} = {fmt(gradients[key])}", ha="center",
                     va="top", fontsize=12, color=GRADIENT_COLOR, fontweight="bold")
     if gradients is not None:
-        ax.text(plus_c[0], plus_c[1] + plus_h / 2 + 0.12, "local slope 1 to x and to y", ha="center",
-                va="bottom", fontsize=11, color=SLOPE_COLOR)
+        local = "local slope 1 to x and to y" if op == "+" else (
+            "local slopes: y to x, x to y" if values is None
+            else f"local slopes: y = {fmt(values['y'])} to x, x = {fmt(values['x'])} to y")
+        ax.text(plus_c[0], plus_c[1] + plus_h / 2 + 0.12, local, ha="center", va="bottom", fontsize=11, color=SLOPE_COLOR)
         if gradients["s"] != 0:
             ax.text(func_c[0], func_c[1] - 0.95, f"local slope {func_label}'(a) = {fmt(gradients['a'] / gradients['s'])}",
                     ha="center", va="top", fontsize=11, color=SLOPE_COLOR)
         ax.text(6.0, bottom + 0.12, "red: values, flowing forward →        purple: gradients ∂s/∂(wire), flowing backward ←",
                 ha="center", va="bottom", fontsize=10, color="dimgrey")
-    ax.set_title(title or f"The computational graph of s = {func_label}(x + y)", fontsize=12)
+    ax.set_title(title or f"The computational graph of s = {func_label}(x {'+' if op == '+' else '·'} y)", fontsize=12)
     return fig
 
 

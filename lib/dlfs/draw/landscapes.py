@@ -1,5 +1,7 @@
 """Loss landscapes and the paths optimisers take across them.
 
+- :func:`plot_partial_slices`, :func:`plot_gradient_arrows` -- a function of two inputs: partial derivatives as
+  the slopes of slices, and the gradient vector as arrows across its contour lines (chapter 02).
 - :func:`two_weight_loss`, :func:`gradient_descent_path`, :func:`draw_loss_surface`, :func:`draw_loss_curve`,
   :func:`plot_gradient_descent`, :func:`plot_learning_rates` -- linear regression's loss over two weights (chapter 05).
 - :func:`bowl_loss`, :func:`momentum_path`, :func:`draw_bowl`, :func:`plot_momentum_paths`,
@@ -8,13 +10,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
 from numpy import ndarray
 
-from dlfs.draw.canvas import Diagram
+from dlfs.draw.canvas import GRADIENT_COLOR, NUDGE_COLOR, SLOPE_COLOR, Diagram, new_figure
 
 #: A loss above this counts as "diverged": the explorer stops there.
 DIVERGED = 1e12
@@ -24,6 +26,112 @@ COLOR_PATH = "tab:red"
 
 
 COLOR_BEST = "black"
+
+
+#: A function of two inputs that returns one number: ``f(np.array([x0, x1]))``.
+TwoInputFunction = Callable[[ndarray], float]
+
+
+def _surface(f: TwoInputFunction, xlim: tuple[float, float], ylim: tuple[float, float],
+             n: int = 81) -> tuple[ndarray, ndarray, ndarray]:
+    g0, g1 = np.linspace(*xlim, n), np.linspace(*ylim, n)
+    values = np.array([[f(np.array([a, b])) for a in g0] for b in g1])
+    return g0, g1, values
+
+
+def _contours(ax: Axes, f: TwoInputFunction, xlim: tuple[float, float], ylim: tuple[float, float], name: str) -> None:
+    g0, g1, values = _surface(f, xlim, ylim)
+    lines = ax.contour(g0, g1, values, levels=14, cmap="viridis", linewidths=1.0)
+    ax.clabel(lines, np.asarray(lines.levels)[::2], fontsize=7, fmt="%.3g")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("input $x_0$")
+    ax.set_ylabel("input $x_1$")
+    ax.grid(alpha=0.25)
+
+
+def plot_partial_slices(f: TwoInputFunction, point: Sequence[float], partials: Sequence[float], *,
+                        span: float = 1.5, name: str = "f", title: str | None = None) -> Diagram:
+    """Partial derivatives as the slopes of two slices through ``point``.
+
+    Left: the contour lines of ``f`` with the two slices through ``point`` (``x_1`` held fixed,
+    orange; ``x_0`` held fixed, green). Middle and right: ``f`` along each slice, with a
+    tangent line of slope ``partials[0]`` and ``partials[1]``.
+
+    Args:
+        f: takes ``np.array([x0, x1])``, returns one number.
+        point: ``(a0, a1)``.
+        partials: ``(∂f/∂x0, ∂f/∂x1)`` at ``point`` (exact or numerical).
+        span: how far each slice reaches on either side of ``point``.
+        name: the function's name in labels.
+        title: the figure's overall title.
+    """
+    a = np.asarray(point, dtype=float)
+    if a.shape != (2,) or len(partials) != 2:
+        raise ValueError(f"point and partials need 2 numbers each; got {a.shape} and {len(partials)}")
+    fig = new_figure((13.5, 4.2))
+    axes = fig.subplots(1, 3)
+    _contours(axes[0], f, (a[0] - span, a[0] + span), (a[1] - span, a[1] + span), name)
+    colors = (NUDGE_COLOR, SLOPE_COLOR)
+    axes[0].axhline(a[1], color=colors[0], lw=2, ls="--", label=f"$x_1$ held at {a[1]:g}")
+    axes[0].axvline(a[0], color=colors[1], lw=2, ls="--", label=f"$x_0$ held at {a[0]:g}")
+    axes[0].plot(*a, "o", color="black", ms=7, zorder=5)
+    axes[0].legend(loc="upper left", fontsize="small", framealpha=0.9)
+    axes[0].set_title(f"contour lines of {name}, two slices through ({a[0]:g}, {a[1]:g})", fontsize=10)
+    here = float(f(a))
+    for k, ax in enumerate(axes[1:]):
+        t = np.linspace(a[k] - span, a[k] + span, 161)
+        slice_values = []
+        for v in t:
+            b = a.copy()
+            b[k] = v
+            slice_values.append(f(b))
+        ax.plot(t, slice_values, color=colors[k], lw=2.2, label=f"{name} with $x_{1 - k}$ held fixed")
+        near = np.abs(t - a[k]) <= span / 2
+        ax.plot(t[near], here + partials[k] * (t[near] - a[k]), color="black", lw=1.6, ls=":",
+                label=f"tangent, slope ∂{name}/∂$x_{k}$ = {partials[k]:.3g}")
+        ax.plot(a[k], here, "o", color="black", ms=7)
+        ax.set_xlabel(f"input $x_{k}$")
+        ax.set_ylabel(f"output {name}")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small")
+        ax.set_title(f"slice along $x_{k}$: its slope is ∂{name}/∂$x_{k}$", fontsize=10)
+    fig.suptitle(title or f"Partial derivatives of {name}: the slopes of slices", fontsize=12)
+    return fig  # type: ignore[return-value]
+
+
+def plot_gradient_arrows(f: TwoInputFunction, grad: Callable[[ndarray], ndarray], points: ndarray, *,
+                         xlim: tuple[float, float] = (-2.0, 2.0), ylim: tuple[float, float] = (-2.0, 2.0),
+                         name: str = "f", title: str | None = None) -> Diagram:
+    """The gradient of ``f`` as arrows at ``points``, over the contour lines of ``f``.
+
+    Each arrow starts at a point and points along ``grad(point)``, drawn at a common scale
+    (the longest arrow spans a tenth of the plot): uphill, across the contour lines.
+
+    Args:
+        f: takes ``np.array([x0, x1])``, returns one number.
+        grad: takes ``np.array([x0, x1])``, returns its gradient, shape ``(2,)``.
+        points: shape ``(p, 2)``: where to draw arrows.
+        xlim, ylim: the plotted region.
+        name: the function's name in labels.
+        title: the figure title.
+    """
+    pts = np.asarray(points, dtype=float)
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"points must have shape (p, 2); got {pts.shape}")
+    arrows = np.array([np.asarray(grad(p), dtype=float) for p in pts])
+    fig = new_figure((6.4, 5.6))
+    ax = fig.add_subplot()
+    _contours(ax, f, xlim, ylim, name)
+    longest = float(np.max(np.linalg.norm(arrows, axis=1))) or 1.0
+    scale = 0.1 * max(xlim[1] - xlim[0], ylim[1] - ylim[0]) / longest
+    ax.quiver(pts[:, 0], pts[:, 1], arrows[:, 0] * scale, arrows[:, 1] * scale, angles="xy", scale_units="xy",
+              scale=1.0, color=GRADIENT_COLOR, width=0.006, zorder=5, label=f"gradient ∇{name} (uphill)")
+    ax.plot(pts[:, 0], pts[:, 1], "o", color=GRADIENT_COLOR, ms=3, zorder=6)
+    ax.legend(loc="upper left", fontsize="small", framealpha=0.9)
+    ax.set_title(title or f"The gradient of {name} points uphill, across the contour lines", fontsize=11)
+    return fig  # type: ignore[return-value]
 
 
 def two_weight_loss(X2: ndarray, y: ndarray, w: ndarray) -> ndarray:

@@ -5,6 +5,7 @@ row), ``W`` a weight matrix ``(k, m)``, ``N = X @ W`` is ``(n, m)``. Every funct
 returns a :class:`dlfs.draw.canvas.Diagram` with a title.
 
 - :func:`axis_sums_diagram`, :func:`broadcast_rows_diagram` -- ``sum(axis=...)`` and a row added to every row (chapter 01).
+- :func:`view_copy_diagram` -- a view shares its array's memory, a copy has its own (chapter 01).
 - :func:`observations_diagram`, :func:`dot_product_diagram`, :func:`matmul_diagram` -- a batch and its products (chapter 04).
 - :func:`batch_graph_diagram` -- ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L`` with shapes and gradients.
 - :func:`jacobian_blocks_diagram` -- the element-by-element matrix chain rule.
@@ -94,6 +95,53 @@ def broadcast_rows_diagram(X: ndarray, b: ndarray, title: str | None = None) -> 
     ax.text(n_cols + gap + n_cols / 2, -0.3, "faded rows: NumPy reuses b\nfor every row (no copy made)",
             ha="center", va="top", fontsize=10, color="grey")
     ax.set_title(title or "Broadcasting: the row b is added to every row of X", fontsize=12)
+    return fig
+
+
+def view_copy_diagram(X: ndarray, row: int = 0, col: int = 1, new_value: float = 99.0, title: str | None = None) -> Figure:
+    """What ``v = X[row]`` (a view) and ``c = X[row].copy()`` (a copy) do when ``v[col] = new_value`` is written.
+
+    Two panels, before and after the write. A view is drawn as arrows into the cells of
+    ``X`` it shares; a copy as cells of its own. After the write, ``X`` has changed
+    through the view (the red cell), and the copy has not.
+
+    Args:
+        X: a 2-D array (a few rows and columns, so the numbers stay readable).
+        row, col: the row that is viewed and copied, and the element written through the view.
+        new_value: the number written.
+        title: the figure title.
+    """
+    if X.ndim != 2 or not (0 <= row < X.shape[0] and 0 <= col < X.shape[1]):
+        raise ValueError(f"view_copy_diagram needs a 2-D X and an element inside it; got X {X.shape}, row {row}, col {col}")
+    n_rows, n_cols = X.shape
+    panel = n_cols + 5.5
+    fig, ax = diagram_axes(0.75 * 2 * panel, (-0.5, 2 * panel - 0.5), (-3.6, n_rows + 1.6))
+    after = X.astype(float).copy()
+    copy = after[row].copy()
+    after[row, col] = new_value
+    for p, (values, caption) in enumerate(((X.astype(float), "before"), (after, f"after  v[{col}] = {fmt(new_value)}"))):
+        left = p * panel
+        colors = np.full(values.shape, BOX_COLOR, dtype=object)
+        colors[row, :] = ROW_COLOR
+        if p == 1:
+            colors[row, col] = "#f3a89e"
+        _cells(ax, values, left, n_rows, colors)
+        ax.text(left + n_cols / 2, n_rows + 0.9, caption, ha="center", va="bottom", fontsize=12, fontweight="bold")
+        ax.text(left + n_cols / 2, n_rows + 0.15, f"X, shape {X.shape}", ha="center", va="bottom", fontsize=11)
+        # the view: a frame around the cells of X it shares, no cells of its own
+        ax.add_patch(Rectangle((left - 0.08, n_rows - row - 1.08), n_cols + 0.16, 1.16, fill=False,
+                               edgecolor=VALUE_COLOR, linewidth=2.5))
+        vy = n_rows - row - 0.5
+        _arrow(ax, (left + n_cols + 1.2, vy), (left + n_cols + 0.15, vy), color=VALUE_COLOR, width=1.4, scale=12)
+        ax.text(left + n_cols + 1.3, vy, f"v = X[{row}]\n(a view: X's own cells)", ha="left", va="center",
+                fontsize=11, color=VALUE_COLOR)
+        # the copy: cells of its own
+        _cells(ax, copy[None, :], left, -1.0, "#d7ecd9")
+        ax.text(left + n_cols + 0.3, -1.5, f"c = X[{row}].copy()\n(its own memory)", ha="left", va="center",
+                fontsize=11, color=SLOPE_COLOR)
+    ax.text(panel - 0.5, -2.6, "writing into a view writes into X; the copy keeps the old numbers",
+            ha="center", va="top", fontsize=11, color="dimgrey")
+    ax.set_title(title or "A view shares memory with its array; a copy has its own", fontsize=12)
     return fig
 
 
@@ -292,7 +340,7 @@ def _grad_lines(ax: Axes, x: float, y: float, lines: Sequence[str], ha: str = "c
 
 
 def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool = True, total: bool = True,
-                        gradients: bool = True, title: str | None = None) -> Diagram:
+                        gradients: bool = True, upstream: bool = False, title: str | None = None) -> Diagram:
     """The computational graph ``X, W -> [×] -> N -> [σ] -> S -> [sum] -> L``, shapes forward, gradients back.
 
     Above each wire: what it carries and its shape. Below it (red, with an arrow pointing back):
@@ -303,20 +351,24 @@ def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool
         sigma: include the element-wise function σ after the product.
         total: include the final ``sum`` that makes the scalar ``L``.
         gradients: write the gradients under the wires. Needs a scalar output: ``total=True``,
-            or ``n = m = 1`` (one observation, one output).
+            ``upstream=True``, or ``n = m = 1`` (one observation, one output).
+        upstream: the product feeds the rest of a network, which ends in a scalar ``L``: the gradient
+            arriving at ``N`` is any ``G`` (needs ``sigma=False`` and ``total=False``).
         title: the figure title.
 
     Raises:
         ValueError: if gradients are asked for but the output is not a scalar.
     """
-    scalar_out = total or (n == 1 and m == 1)
+    if upstream and (sigma or total):
+        raise ValueError("upstream=True draws X @ W followed by the rest of a network: pass sigma=False, total=False")
+    scalar_out = total or upstream or (n == 1 and m == 1)
     if gradients and not scalar_out:
         raise ValueError("a gradient needs a scalar output: pass total=True, or n=1 and m=1 (one number out)")
-    out = "L" if total else ("S" if sigma else "N")
+    out = "L" if total or upstream else ("S" if sigma else "N")
     d = f"d{out}/d"
     box_w, wire = 1.6, 3.6
-    stages = ["×"] + (["σ"] if sigma else []) + (["sum"] if total else [])
-    wire_names = ["N"] + (["S"] if sigma else []) + (["L"] if total else [])
+    stages = ["×"] + (["σ"] if sigma else []) + (["sum"] if total else []) + (["rest of\nthe\nnetwork"] if upstream else [])
+    wire_names = ["N"] + (["S"] if sigma else []) + (["L"] if total or upstream else [])
     y = 2.0
     x0 = 0.0
     right = x0 + wire + len(stages) * (box_w + wire)
@@ -329,7 +381,7 @@ def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool
         if name == "S":
             return "ones"
         if name == "N":
-            return "σ'(N)" if sigma else "ones"
+            return "σ'(N)" if sigma else ("G" if upstream else "ones")
         return ""
 
     def wire_text(x_mid: float, name: str, shape: str, forward: str) -> None:
@@ -343,6 +395,8 @@ def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool
                 lines = [f"{d}S {shape}", f"= ones({shape})"]
             elif sigma and total:  # N, with σ and the sum after it
                 lines = [f"{d}N {shape}", "= dL/dS * σ'(N)", f"= {g}"]
+            elif upstream:  # N, followed by the rest of the network
+                lines = [f"{d}N {shape}", "= G, any array", "(from the right)"]
             else:  # N
                 lines = [f"{d}N {shape}", f"= {g}"]
             _grad_lines(ax, x_mid, y - 0.6, lines)
@@ -353,17 +407,18 @@ def batch_graph_diagram(n: Dim = "n", k: Dim = "k", m: Dim = "m", *, sigma: bool
     ax.text(x0 + wire / 2, y + 0.25, f"X: {'one observation' if n == 1 else 'batch'}\n{_shape(n, k)}", ha="center", va="bottom", fontsize=11, linespacing=1.3)
     if gradients:
         _arrow(ax, (x0 + wire / 2 + 1.0, y - 0.35), (x0 + wire / 2 - 1.0, y - 0.35), color=GRAD_COLOR, width=1.3, scale=12)
-        simple = {"1": "W.T", "ones": "ones @ W.T", "σ'(N)": "σ'(N) @ W.T"}[grad_of("N")]
+        simple = {"1": "W.T", "ones": "ones @ W.T", "σ'(N)": "σ'(N) @ W.T", "G": "G @ W.T"}[grad_of("N")]
         _grad_lines(ax, x0 + wire / 2, y - 0.6, [f"{d}X {_shape(n, k)}", f"= {d}N @ W.T", f"= {simple}"])
     # W comes in from below.
     _arrow(ax, (box_x, y - 3.3), (box_x, y - 0.78))
     ax.text(box_x - 0.2, y - 2.3, f"W: weights\n{_shape(k, m)}", ha="right", va="center", fontsize=11, linespacing=1.3)
     if gradients:
         _arrow(ax, (box_x + 0.3, y - 1.2), (box_x + 0.3, y - 3.2), color=GRAD_COLOR, width=1.3, scale=12)
-        simple = {"1": "X.T", "ones": "X.T @ ones", "σ'(N)": "X.T @ σ'(N)"}[grad_of("N")]
+        simple = {"1": "X.T", "ones": "X.T @ ones", "σ'(N)": "X.T @ σ'(N)", "G": "X.T @ G"}[grad_of("N")]
         _grad_lines(ax, box_x + 0.5, y - 1.55, [f"{d}W {_shape(k, m)}", f"= X.T @ {d}N", f"= {simple}"], ha="left")
 
-    forward_text = {"N": "N = X @ W", "S": "S = σ(N)", "L": "L = sum(S)" if sigma else "L = sum(N)"}
+    forward_text = {"N": "N = X @ W", "S": "S = σ(N)",
+                    "L": "L (the loss)" if upstream else ("L = sum(S)" if sigma else "L = sum(N)")}
     for s, (label, name) in enumerate(zip(stages, wire_names)):
         cx = x0 + wire + box_w / 2 + s * (box_w + wire)
         draw_box(ax, (cx, y), label, width=box_w, height=1.4)

@@ -22,7 +22,11 @@ ACTIVATIONS: dict[str, Callable[[ndarray, float], ndarray]] = {
     "ReLU": lambda x, alpha: F.relu(x),
     "leaky ReLU": lambda x, alpha: F.leaky_relu(x, alpha),
     "sigmoid": lambda x, alpha: F.sigmoid(x),
+    "tanh": lambda x, alpha: np.tanh(x),
 }
+
+#: The largest slope the explorer's alpha slider offers: at 1, leaky ReLU is the identity.
+ALPHA_MAX = 1.0
 
 
 def draw_activation(name: str, alpha: float = 0.1, x_range: tuple[float, float] = (-5.0, 5.0), n_points: int = 401) -> Figure:
@@ -48,15 +52,13 @@ def draw_activation(name: str, alpha: float = 0.1, x_range: tuple[float, float] 
     return fig
 
 
-
-
 def activation_explorer(name: str = "leaky ReLU", alpha: float = 0.1) -> widgets.VBox:
     """A dropdown of functions, a slider for leaky ReLU's ``alpha``, an x-range slider, and the plot.
 
     Every change redraws the plot in an ``ipywidgets.Output``. Returns the widget box.
     """
     choice = widgets.Dropdown(options=list(ACTIVATIONS), value=name, description="function")
-    slope = widgets.FloatSlider(value=alpha, min=0.0, max=0.5, step=0.01, description="alpha",
+    slope = widgets.FloatSlider(value=alpha, min=0.0, max=ALPHA_MAX, step=0.01, description="alpha",
                                 continuous_update=False, readout_format=".2f")
     x_range = widgets.FloatRangeSlider(value=(-5.0, 5.0), min=-10.0, max=10.0, step=0.5, description="x range",
                                        continuous_update=False)
