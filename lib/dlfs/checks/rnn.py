@@ -100,9 +100,9 @@ def _results(got: Any, names: Sequence[str], label: str) -> list[ndarray]:
 
 # ---------------------------------------------------------------- Value
 
-#: (n, k, m): batch n > 1, k inputs, m units, never all equal.
-VISIBLE_VALUE_SHAPES: tuple[Shape, ...] = ((3, 4, 2), (2, 3, 5))
-HIDDEN_VALUE_SHAPES: tuple[Shape, ...] = ((4, 2, 3), (5, 3, 4), (2, 6, 2))
+#: (n, k, m), one per graph (fan-out, layer, two steps): batch n > 1, k inputs, m units, never all equal.
+VISIBLE_VALUE_SHAPES: tuple[Shape, ...] = ((3, 4, 2), (2, 3, 5), (4, 2, 3))
+HIDDEN_VALUE_SHAPES: tuple[Shape, ...] = ((2, 5, 3), (5, 3, 4), (3, 4, 2))
 
 HINT_OVERWRITE = (
     "a node used more than once kept only one of its gradients. A value that feeds several operations "
@@ -279,37 +279,40 @@ _VALUE_MISTAKES = (("overwrite", HINT_OVERWRITE), ("forward_order", HINT_FORWARD
 def check_Value(Value: Callable[..., Any], seed: int = 0, shapes: Sequence[Shape] = VISIBLE_VALUE_SHAPES) -> None:
     """``Value(data)`` makes a leaf; after ``out.backward()``, every node's ``grad`` is ``∂(sum of out.data)/∂node``.
 
-    For each shape and each of three graphs (a value used three times; a layer with a broadcast
-    bias; two time steps sharing a weight matrix): every leaf's ``grad`` and one inner node's
+    Three graphs, one per shape ``(n, k, m)``: a value used three times; a layer with a broadcast
+    bias; two time steps sharing a weight matrix. Every leaf's ``grad`` and an inner node's
     must equal central-difference gradients, and a second ``backward()`` must give the same.
     """
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
-    for n, k, m in shapes:
-        for title, graph in _GRAPHS:
-            arrays = _graph_leaves(rng, graph, n, k, m)
-            originals = _copies(arrays)
-            out, leaves, inner = _build_learner_graph(Value, graph, arrays)
-            variants = [(hint, _mistaken_grads(graph, arrays, mistake)) for mistake, hint in _VALUE_MISTAKES]
-            _, _, reference_inner = _reference_graph(graph, arrays)
-            for call in ("", " (called a second time)"):
-                _backward(out)
-                for name, node in {**leaves, **inner}.items():
-                    kind = f"{name} of shape {arrays[name].shape}" if name in arrays else f"{name}, an inner node"
-                    what = f"{name}.grad after backward(){call}, for {title} ({kind})"
-                    mistakes = [(hint, v[name]) for hint, v in variants]
-                    at = arrays[name] if name in arrays else reference_inner[name].data
-                    try:
-                        check_gradient(_grad_of(node, what), _loss_of(graph, arrays, name), at, what=what,
-                                       rtol=1e-5, atol=1e-7, mistakes=mistakes)
-                    except CheckFailed as exc:
-                        if not call or "Hint:" in str(exc):
-                            raise
-                        # right after the first call, wrong after the second: the second started from the first's grads
-                        raise CheckFailed(f"{exc}\n  Hint: {HINT_NO_RESET}") from None
-            for name in arrays:
-                if not np.array_equal(arrays[name], originals[name]):
-                    raise CheckFailed(f"Value changed the array it was given ({name}) in place; keep self.data as it is.")
+    for (n, k, m), (title, graph) in zip(shapes, _GRAPHS):
+        arrays = _graph_leaves(rng, graph, n, k, m)
+        originals = _copies(arrays)
+        out, leaves, inner = _build_learner_graph(Value, graph, arrays)
+        variants = [(hint, _mistaken_grads(graph, arrays, mistake)) for mistake, hint in _VALUE_MISTAKES]
+        _, _, reference_inner = _reference_graph(graph, arrays)
+        for call in ("", " (called a second time)"):
+            _backward(out)
+            what = f"the output's own grad after backward(){call}, for {title}"
+            root_grad = _grad_of(out, what)
+            assert_close(root_grad.reshape(()) if root_grad.size == 1 else root_grad, 1.0, what=what, rtol=1e-12,
+                         atol=1e-12, mistakes={HINT_NO_SEED: 0.0})
+            for name, node in {**leaves, **inner}.items():
+                kind = f"{name} of shape {arrays[name].shape}" if name in arrays else f"{name}, an inner node"
+                what = f"{name}.grad after backward(){call}, for {title} ({kind})"
+                mistakes = [(hint, v[name]) for hint, v in variants]
+                at = arrays[name] if name in arrays else reference_inner[name].data
+                try:
+                    check_gradient(_grad_of(node, what), _loss_of(graph, arrays, name), at, what=what,
+                                   rtol=1e-5, atol=1e-7, mistakes=mistakes)
+                except CheckFailed as exc:
+                    if not call or "Hint:" in str(exc):
+                        raise
+                    # right after the first call, wrong after the second: the second started from the first's grads
+                    raise CheckFailed(f"{exc}\n  Hint: {HINT_NO_RESET}") from None
+        for name in arrays:
+            if not np.array_equal(arrays[name], originals[name]):
+                raise CheckFailed(f"Value changed the array it was given ({name}) in place; keep self.data as it is.")
 
 
 # ---------------------------------------------------------------- rnn_node_backward
