@@ -10,22 +10,14 @@ repetitive), a high one flattens the distribution (and the text turns to noise).
 from __future__ import annotations
 
 import html
-import io
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Image, display
 
 from dlfs.data.text import Vocabulary
-from dlfs.draw.canvas import Diagram
 from dlfs.draw.sequences import plot_next_char_distribution
 from dlfs.nn.language import CharLanguageModel, next_char_probabilities, sample
-
-
-def _png(fig: Diagram) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
+from dlfs.widgets import show_figure
 
 
 def temperature_explorer(model: CharLanguageModel, vocab: Vocabulary, prompt: str = "The ", temperature: float = 0.7,
@@ -59,10 +51,7 @@ def temperature_explorer(model: CharLanguageModel, vocab: Vocabulary, prompt: st
         out = sample(model, ids, length, heat.value, rng)
         shown = html.escape(text.value) + "<b>" + html.escape(vocab.decode(out)) + "</b>"
         sampled.value = f"<pre style='white-space: pre-wrap; font-size: 12px'>{shown}</pre>"
-        png = _png(plot_next_char_distribution(probs, vocab.chars, heat.value))
-        with picture:
-            picture.clear_output(wait=True)
-            display(Image(data=png, format="png"))
+        show_figure(picture, plot_next_char_distribution(probs, vocab.chars, heat.value))
 
     heat.observe(redraw, names="value")
     text.observe(redraw, names="value")
