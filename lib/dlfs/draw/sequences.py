@@ -141,7 +141,8 @@ def lstm_cell_diagram(title: str | None = None) -> Figure:
     return fig
 
 
-def plot_gradient_norms(curves: Mapping[str, ndarray], title: str | None = None) -> Diagram:
+def plot_gradient_norms(curves: Mapping[str, ndarray], title: str | None = None,
+                        ylabel: str = "gradient size k steps back (log scale)") -> Diagram:
     """``curves[label][k]`` is the size of the gradient ``k`` steps back from the loss; a log-scale plot."""
     fig = Diagram(figsize=(7.6, 4.4), layout="constrained")
     ax = fig.add_subplot()
@@ -149,7 +150,7 @@ def plot_gradient_norms(curves: Mapping[str, ndarray], title: str | None = None)
         norms = np.asarray(norms, dtype=float)
         ax.semilogy(np.arange(norms.size), norms, marker="o", markersize=3, label=label)
     ax.set_xlabel("steps back in time, k")
-    ax.set_ylabel("gradient size ‖∂L/∂h_(T-k)‖ (log scale)")
+    ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     ax.set_title(title or "How much gradient reaches a step k steps before the loss")
@@ -162,11 +163,12 @@ def plot_clipping(norms: Sequence[float], max_norm: float, title: str | None = N
     ax = fig.add_subplot()
     norms_arr = np.asarray(norms, dtype=float)
     steps = np.arange(1, norms_arr.size + 1)
-    ax.semilogy(steps, norms_arr, linewidth=1.0, color=GRADIENT_COLOR, label="global gradient norm, before clipping")
-    ax.semilogy(steps, np.minimum(norms_arr, max_norm), linewidth=1.2, color=SLOPE_COLOR, label="after clipping")
+    ax.plot(steps, norms_arr, linewidth=1.0, color=GRADIENT_COLOR, label="global gradient norm, before clipping")
+    ax.plot(steps, np.minimum(norms_arr, max_norm), linewidth=1.2, color=SLOPE_COLOR, label="after clipping")
     ax.axhline(max_norm, color="grey", linestyle="--", linewidth=1.0, label=f"max_norm = {max_norm:g}")
+    ax.set_ylim(0.0, None)
     ax.set_xlabel("training update")
-    ax.set_ylabel("global norm (log scale)")
+    ax.set_ylabel("global norm of all the gradients")
     ax.legend()
     ax.set_title(title or "Gradient norms while training: clipping caps the spikes")
     return fig
