@@ -363,7 +363,13 @@ class LSTMLayer(RecurrentLayer):
     def _steps_forward(self, X_t: ndarray, start: tuple[ndarray, ...]) -> tuple[ndarray, tuple[ndarray, ...]]:
         W, U, b = self.param_list
         H = self.neurons
-        A = _input_part(X_t, W, b)                  # becomes the gates, in place, step by step
+        # σ(a) = (1 + tanh(a/2)) / 2: with the i, f, o columns of W, U and b halved, one tanh over the
+        # whole row gives tanh(a/2) for those gates and tanh(a_g) for g; then `* scale + shift` finishes σ.
+        scale = np.full(4 * H, 0.5, dtype=W.dtype)
+        scale[2 * H : 3 * H] = 1.0
+        shift = np.where(scale == 0.5, 0.5, 0.0).astype(W.dtype)
+        A = _input_part(X_t, W * scale, b * scale)     # becomes the gates, in place, step by step
+        U_half = U * scale
         T, n = X_t.shape[:2]
         Hs = np.empty((T + 1, n, H), dtype=W.dtype)
         Cs = np.empty((T + 1, n, H), dtype=W.dtype)
@@ -371,14 +377,10 @@ class LSTMLayer(RecurrentLayer):
         Hs[0], Cs[0] = start
         for t in range(T):
             a = A[t]
-            a += Hs[t] @ U
-            # σ(a) = (1 + tanh(a/2)) / 2 on the i, f, o blocks; tanh on g: one tanh call for all four
-            a[:, 2 * H : 3 * H] *= 2.0
-            np.tanh(a * 0.5, out=a)
-            gates_ifo = a[:, : 2 * H], a[:, 3 * H :]
-            for block in gates_ifo:
-                block += 1.0
-                block *= 0.5
+            a += Hs[t] @ U_half
+            np.tanh(a, out=a)
+            a *= scale
+            a += shift                                   # a is now [i | f | g | o]
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             c = Cs[t + 1]
             np.multiply(f, Cs[t], out=c)
@@ -393,28 +395,28 @@ class LSTMLayer(RecurrentLayer):
         W, U, _ = self.param_list
         H = self.neurons
         Hs, Cs, G, tanh_C, X_t = (self._saved[k] for k in ("Hs", "Cs", "gates", "tanh_C", "X_t"))
-        T = dY.shape[0]
-        dA = np.empty_like(G)
+        T, n = dY.shape[:2]
+        i, f, g, o = G[..., :H], G[..., H : 2 * H], G[..., 2 * H : 3 * H], G[..., 3 * H :]
+        # the local derivatives do not depend on the gradient coming back: compute them for all steps at once
+        h_to_c = o * (1.0 - tanh_C * tanh_C)                                   # ∂h_t/∂c_t
+        c_to_a = np.stack([g * i * (1.0 - i), Cs[:-1] * f * (1.0 - f), i * (1.0 - g * g)], axis=2)  # ∂c_t/∂a_i,f,g
+        h_to_a = tanh_C * o * (1.0 - o)                                        # ∂h_t/∂a_o
+        dA = np.empty((T, n, 4, H), dtype=G.dtype)                             # the blocks i, f, g, o of ∂L/∂a
         dH = np.empty_like(dY)
         dh_next, dc = end[0], end[1].copy()
         UT = np.ascontiguousarray(U.T)
         for t in range(T - 1, -1, -1):
-            g_t = G[t]
-            i, f, g, o = g_t[:, :H], g_t[:, H : 2 * H], g_t[:, 2 * H : 3 * H], g_t[:, 3 * H :]
             dh = dH[t]
             np.add(dY[t], dh_next, out=dh)              # from the output and from step t + 1
-            tc = tanh_C[t]
-            dc += dh * o * (1.0 - tc * tc)              # c feeds h, and the next step's c (already in dc)
-            da = dA[t]
-            np.multiply(dc * g, i * (1.0 - i), out=da[:, :H])
-            np.multiply(dc * Cs[t], f * (1.0 - f), out=da[:, H : 2 * H])
-            np.multiply(dc * i, 1.0 - g * g, out=da[:, 2 * H : 3 * H])
-            np.multiply(dh * tc, o * (1.0 - o), out=da[:, 3 * H :])
-            dh_next = da @ UT
-            dc *= f                                      # ∂c_t/∂c_{t-1} = f
-        dW, dU = _weight_grads(X_t, Hs[:-1], dA)
-        dX = (dA.reshape(-1, 4 * H) @ W.T).reshape(X_t.shape)
-        return dX, dH, (dh_next, dc), [dW, dU, dA.sum(axis=(0, 1)).reshape(1, -1)]
+            dc += dh * h_to_c[t]                        # c feeds h, and the next step's c (already in dc)
+            np.multiply(c_to_a[t], dc[:, None, :], out=dA[t, :, :3])
+            np.multiply(dh, h_to_a[t], out=dA[t, :, 3])
+            dh_next = dA[t].reshape(n, 4 * H) @ UT
+            dc *= f[t]                                   # ∂c_t/∂c_(t-1) = f
+        dA_rows = dA.reshape(T, n, 4 * H)
+        dW, dU = _weight_grads(X_t, Hs[:-1], dA_rows)
+        dX = (dA_rows.reshape(-1, 4 * H) @ W.T).reshape(X_t.shape)
+        return dX, dH, (dh_next, dc), [dW, dU, dA_rows.sum(axis=(0, 1)).reshape(1, -1)]
 
 
 class GRULayer(RecurrentLayer):
