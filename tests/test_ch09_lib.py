@@ -855,3 +855,43 @@ def test_temperature_explorer_builds_and_samples() -> None:
     slider = box.children[0].children[0]
     slider.value = 2.0   # moving the slider samples again
     assert box.children[2].value != sampled
+
+
+# ---------------------------------------------------------------- the grader may hide this chapter's reference answers
+
+
+def test_the_library_never_calls_this_chapters_reference_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grader may replace ``dlfs.autodiff.Value``, ``rnn_node_backward``, ``lstm_node_backward`` and
+    ``clip_by_global_norm`` in the learner's kernel: the layers, the language model and the checks must not need them."""
+    from dlfs.nn import clipping, recurrent
+
+    def hidden(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the library used a reference answer of this chapter's exercises")
+
+    for module, name in [(autodiff, "Value"), (recurrent, "rnn_node_backward"), (recurrent, "lstm_node_backward"),
+                         (clipping, "clip_by_global_norm")]:
+        monkeypatch.setattr(module, name, hidden)
+    vocab = Vocabulary("abcabd")
+    for cell in ("rnn", "gru", "lstm"):
+        model = language.CharLanguageModel(vocab.size, 5, cell, seed=0)
+        language.fit_language_model(model, vocab.encode("abcabd" * 20), clip_in_a_loop, steps=3, batch_size=2, window=4)
+        assert np.isfinite(language.bits_per_char(model, vocab.encode("abcabd" * 5), streams=2, window=4))
+    cr.check_Value(ValueAccumulatingInPlace)
+    cr.check_rnn_node_backward(rnn_node_backward_other_way)
+    cr.check_lstm_node_backward(lstm_node_backward_other_way)
+    cr.check_clip_by_global_norm(clip_in_a_loop)
+
+
+def test_no_library_module_imports_this_chapters_reference_answers() -> None:
+    """Not even under another name: an alias would keep working where the grader has hidden the original."""
+    import re
+    from pathlib import Path
+
+    names = ("Value", "rnn_node_backward", "lstm_node_backward", "clip_by_global_norm")
+    root = Path(autodiff.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if re.match(r"\s*(from\s+\S+\s+)?import\b", line) and any(re.search(rf"\b{n}\b", line) for n in names):
+                offenders.append(f"{path.relative_to(root)}: {line.strip()}")
+    assert not offenders, offenders
