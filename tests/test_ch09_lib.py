@@ -820,7 +820,8 @@ def test_diagrams_have_titles_and_draw_the_graph_they_are_given() -> None:
     graph = draw_autodiff.value_graph_diagram(out, {"a": a, "b": b})
     texts = " ".join(t.get_text() for t in graph.axes[0].texts)
     assert "tanh" in texts and "a" in texts and f"grad {float(a.grad):.3g}" in texts
-    for fig in (graph, draw_autodiff.fan_out_diagram(), sequences.unrolled_rnn_diagram(3), sequences.lstm_cell_diagram()):
+    for fig in (graph, draw_autodiff.fan_out_diagram(), sequences.unrolled_rnn_diagram(3), sequences.lstm_cell_diagram(),
+                sequences.gru_cell_diagram()):
         assert _titled(fig)
         assert fig._repr_png_()[:4] == b"\x89PNG"
     fan = " ".join(t.get_text() for t in draw_autodiff.fan_out_diagram(3.0).axes[0].texts)

@@ -3,6 +3,7 @@
 - :func:`unrolled_rnn_diagram` -- an RNN unrolled through time, with the two gradients that meet
   at every hidden state on the way back (backpropagation through time).
 - :func:`lstm_cell_diagram` -- inside one LSTM step: the cell state's straight road and its four gates.
+- :func:`gru_cell_diagram` -- inside one GRU step: the state's road, the update and reset gates.
 - :func:`plot_gradient_norms` -- how the gradient's size changes with the number of steps back.
 - :func:`plot_clipping` -- gradient norms during training, and what clipping lets through.
 - :func:`plot_language_model_training`, :func:`plot_bits_per_char` -- a language model against its baselines.
@@ -138,6 +139,41 @@ def lstm_cell_diagram(title: str | None = None) -> Figure:
             "green: the gates, each (n, H), from a = x_t W + h_(t-1) U + b", ha="center", va="bottom",
             fontsize=10, color="dimgrey")
     ax.set_title(title or "Inside one LSTM step: c_t = f ⊙ c_(t-1) + i ⊙ g,  h_t = o ⊙ tanh(c_t)", fontsize=12)
+    return fig
+
+
+def gru_cell_diagram(title: str | None = None) -> Figure:
+    """One GRU step: the state runs along the top, scaled by the update gate ``z``, and the candidate ``ñ``
+    is mixed in with weight ``1 - z``; the reset gate ``r`` scales the hidden part of the candidate."""
+    fig, ax = diagram_axes(10.5, (0.0, 14.0), (-0.6, 7.4))
+    top, mid = 6.0, 2.8
+    _arrow(ax, (0.2, top), (4.2, top), color=VALUE_COLOR, width=2.4)
+    ax.text(0.2, top + 0.2, "h_(t-1)", fontsize=12, color=VALUE_COLOR, va="bottom")
+    _junction(ax, (4.5, top), "×")
+    _arrow(ax, (4.8, top), (9.7, top), color=VALUE_COLOR, width=2.4)
+    _junction(ax, (10.0, top), "+")
+    _arrow(ax, (10.3, top), (13.9, top), color=VALUE_COLOR, width=2.4)
+    ax.text(13.9, top + 0.2, "h_t", fontsize=12, color=VALUE_COLOR, va="bottom", ha="right")
+    _arrow(ax, (0.2, 0.4), (2.0, 0.4))
+    ax.text(0.2, 0.55, "x_t and h_(t-1)", fontsize=11, va="bottom")
+    ax.plot([2.0, 9.0], [0.4, 0.4], color=WIRE_COLOR, linewidth=1.6)
+    for gx, name, fn in [(4.5, "update z", "σ"), (6.8, "reset r", "σ"), (9.0, "candidate ñ", "tanh")]:
+        _arrow(ax, (gx, 0.4), (gx, mid - 0.45))
+        draw_box(ax, (gx, mid), fn, width=1.1, height=0.9)
+        ax.text(gx + 0.12, mid - 0.55, name, fontsize=11, fontweight="bold", color=SLOPE_COLOR, ha="left", va="top")
+    _arrow(ax, (4.5, mid + 0.45), (4.5, top - 0.3))                      # z keeps the old state
+    _arrow(ax, (7.35, mid), (8.45, mid))                                 # r scales the hidden part of ñ
+    ax.text(7.9, mid + 0.6, "r ⊙ (h U_n + b_n)", fontsize=9, ha="center", va="bottom", color=SLOPE_COLOR)
+    _junction(ax, (10.0, 4.5), "×")                                      # (1 - z) ⊙ ñ
+    _arrow(ax, (9.3, mid + 0.45), (9.8, 4.27))
+    draw_box(ax, (11.7, 3.4), "1 − z", width=1.1, height=0.7)
+    ax.plot([5.05, 5.85, 5.85, 12.4, 12.4], [mid + 0.2, mid + 0.2, 1.4, 1.4, 3.05], color=SLOPE_COLOR, linewidth=1.2,
+            linestyle="--")                                              # the same z feeds 1 - z
+    _arrow(ax, (11.3, 3.75), (10.25, 4.35))
+    _arrow(ax, (10.0, 4.8), (10.0, top - 0.3))
+    ax.text(7.0, -0.55, "red: the state h, kept where z ≈ 1 and replaced by the candidate ñ where z ≈ 0;  "
+            "green: the gates, each (n, H)", ha="center", va="bottom", fontsize=10, color="dimgrey")
+    ax.set_title(title or "Inside one GRU step: h_t = z ⊙ h_(t-1) + (1 − z) ⊙ ñ", fontsize=12)
     return fig
 
 
