@@ -4,5 +4,7 @@ Like ``torch.nn`` and ``torch.optim``, in the order chapter 06 builds it:
 :mod:`~dlfs.nn.operations` (one box each: forward and backward side by side),
 :mod:`~dlfs.nn.layers` (a list of operations), :mod:`~dlfs.nn.losses`,
 :mod:`~dlfs.nn.network`, :mod:`~dlfs.nn.optim` (optimizers and learning-rate schedules),
-:mod:`~dlfs.nn.trainer`; chapter 07 adds :mod:`~dlfs.nn.init` and :mod:`~dlfs.nn.dropout`.
+:mod:`~dlfs.nn.trainer`; chapter 07 adds :mod:`~dlfs.nn.init` and :mod:`~dlfs.nn.dropout`;
+chapter 09 adds :mod:`~dlfs.nn.recurrent` (RNN, GRU and LSTM nodes and layers), :mod:`~dlfs.nn.clipping`
+and :mod:`~dlfs.nn.language` (character-level language models and their baselines).
 """
