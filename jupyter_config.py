@@ -65,7 +65,11 @@ if EXCHANGE:
 
 # ---------------------------------------------------------------- JupyterLab
 # `dlfs lab` is the learner's JupyterLab; `dlfs lab --instructor` adds nbgrader's instructor tools.
-INSTRUCTOR = os.environ.get("DLFS_MODE", "learner") == "instructor"
+MODE = os.environ.get("DLFS_MODE", "")  # set by `dlfs lab`: "learner" or "instructor"
+INSTRUCTOR = MODE == "instructor"
+if MODE == "learner" and os.environ.get("JUPYTERHUB_USER"):
+    # on a hub, a learner submits and fetches feedback under their hub name (nbgrader would use the unix name)
+    c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]
 # The learner works in their own copies of the chapters (`dlfs lab` creates it from chapters/).
 WORKSPACE = os.environ.get("DLFS_WORKSPACE") or str(COURSE_ROOT / "my-work")
 

@@ -1,4 +1,4 @@
-"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``."""
+"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``, and the class loop ``publish``, ``collect``, ``return``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", help="the notebook to check, e.g. my-work/02_derivatives/02_derivatives.ipynb, "
                                     "or a chapter's name (02_derivatives: that chapter in your workspace)")
 
+    for name, helptext in (("publish", "release a chapter to the class exchange (learners fetch it)"),
+                           ("collect", "collect learners' latest submissions of a chapter into submitted/")):
+        p = sub.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        p.add_argument("chapter", metavar="CHAPTER")
+        p.add_argument("--exchange", default=None, metavar="DIR", help="the exchange folder (default: $DLFS_EXCHANGE)")
+    p = sub.add_parser("return", help="send dlfs grade's feedback on a chapter back through the exchange",
+                       description="Send each learner's feedback (from dlfs grade --out GRADED) back through the "
+                                   "exchange; learners press Fetch Feedback in their Assignment List.")
+    p.add_argument("chapter", metavar="CHAPTER")
+    p.add_argument("--graded", type=Path, required=True, help="the --out folder of dlfs grade")
+    p.add_argument("--exchange", default=None, metavar="DIR", help="the exchange folder (default: $DLFS_EXCHANGE)")
+
     p = sub.add_parser("grade", help="grade a class's submissions, sandboxed and in parallel",
                        description="Grade a class: SUBMISSIONS is nbgrader's submitted layout "
                                    "(<student>/<chapter>/<chapter>.ipynb), a flat folder of <student>.ipynb, or an "
@@ -65,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         from dlfs_autograder.check import main as check_main
         from dlfs_autograder.workspace import notebook_argument
         return check_main(notebook_argument(args.notebook))
+    if args.command in {"publish", "collect", "return"}:
+        from dlfs_autograder import exchange
+        if args.command == "publish":
+            return exchange.publish(args.chapter, args.exchange)
+        if args.command == "collect":
+            return exchange.collect(args.chapter, args.exchange)
+        return exchange.return_feedback(args.chapter, args.graded, args.exchange)
     from dlfs_autograder.grade import grade
     limits = {k: v for k, v in (("cell_seconds", args.cell_seconds), ("notebook_seconds", args.notebook_seconds)) if v}
     return grade(args.submissions, args.out, chapter=args.chapter, workers=args.workers, force=args.force, limits=limits)
