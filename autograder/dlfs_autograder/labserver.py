@@ -76,7 +76,8 @@ class ValidateHandler(JupyterHandler):
             path = self.get_argument("path")
         except web.MissingArgumentError:
             path = (self.get_json_body() or {}).get("path", "")
-        root = Path(self.settings["server_root_dir"]).resolve()
+        # the folder the file browser shows (the contents manager's; a hub's single-user server sets it too)
+        root = Path(getattr(self.contents_manager, "root_dir", None) or self.settings["server_root_dir"]).expanduser().resolve()
         target = (root / str(path)).resolve()
         if not target.is_relative_to(root):
             raise web.HTTPError(403, "Access denied: path outside the server's folder")
