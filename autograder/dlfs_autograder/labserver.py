@@ -32,8 +32,10 @@ from tornado import web
 
 CHECK_SECONDS = 600  # a whole chapter's self-check; dlfs check stops any cell after the configured timeout
 
-# The dialog prefixes each failure entry with "The following cell failed:"; this verdict is not a cell.
-_DIALOG_STYLE = "<style>#validation-message > div:first-child > p { display: none; }</style>"
+# The dialog prefixes each failure entry with "The following cell failed:" (this verdict is not a cell),
+# and shows text in <pre> boxes that do not wrap (the check's messages are long lines).
+_DIALOG_STYLE = ("<style>#validation-message > div:first-child > p { display: none; } "
+                 "#validation-message pre { white-space: pre-wrap; }</style>")
 
 
 async def run_check(notebook: Path, cwd: Path) -> tuple[int, str]:
