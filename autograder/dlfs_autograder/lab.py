@@ -72,6 +72,9 @@ def lab(extra: list[str], instructor: bool = False, exchange: str | None = None)
         folder.mkdir(parents=True, exist_ok=True)
         if exchange:
             print(f"Class mode: fetch chapters from the Assignment List into {folder}.", flush=True)
+            if not Path(exchange).is_dir():
+                print(f"Note: the class exchange {exchange} does not exist yet, so the Assignment List can only report "
+                      "that; your instructor creates it (README: 'Teaching a class').", flush=True)
         else:
             added = add_new_chapters(root, folder)
             chapters = sorted({p.parts[0] for p in added})
