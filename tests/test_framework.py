@@ -17,6 +17,7 @@ from numpy import ndarray
 from dlfs.checks.gradcheck import numerical_gradient
 from dlfs.data.prepare import one_hot
 from dlfs.data.shipped import load_digits_data
+from dlfs.nn import trainer as trainer_module
 from dlfs.nn.dropout import Dropout
 from dlfs.nn.init import glorot_init, standard_init
 from dlfs.nn.layers import Dense
@@ -24,7 +25,6 @@ from dlfs.nn.losses import MeanSquaredError, SoftmaxCrossEntropy, softmax
 from dlfs.nn.network import NeuralNetwork
 from dlfs.nn.operations import BiasAdd, Linear, Operation, ReLU, Sigmoid, Tanh, WeightMultiply
 from dlfs.nn.optim import SGD, SGDMomentum, exponential_decay, linear_decay
-from dlfs.nn import trainer as trainer_module
 from dlfs.nn.trainer import Trainer, accuracy
 
 SHAPES = [(4, 3, 2), (2, 5, 3), (6, 2, 4)]  # (batch n, input width k, output width m)
