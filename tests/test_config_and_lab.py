@@ -182,7 +182,7 @@ def test_each_mode_serves_its_folder_and_only_its_tools(tmp_path: Path, args: li
     assert "Traceback" not in (proc.stdout.read() if proc.stdout else "")  # no extension failed to load
 
 
-def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds: float = 60) -> None:
+def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
