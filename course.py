@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set the course up on this machine and run it: the two README commands.
 
-    python3 course.py lab    # install (first time) and open JupyterLab on chapters/
+    python3 course.py lab    # install (first time) and open JupyterLab on your workspace (my-work/)
     python3 course.py test   # install (first time) and run the whole test suite
 
 Everything goes into `.venv/` beside this file; nothing is installed globally.

@@ -11,6 +11,7 @@ To use plain ``jupyter lab`` or ``nbgrader ...`` with this configuration:
 ``export JUPYTER_CONFIG_PATH=/path/to/this/folder``.
 """
 
+import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
@@ -55,13 +56,40 @@ c.DlfsGrade.memory_mb = 4096  # address space
 c.DlfsGrade.cpu_seconds = 600  # CPU time of the kernel process
 c.DlfsGrade.max_output_bytes = 2_000_000  # output kept per cell (figures included)
 
+# ---------------------------------------------------------------- the class exchange
+# A class shares chapters, submissions and feedback through nbgrader's exchange folder
+# (see README, "Teaching a class"). Without one -- self-study -- there is no Assignment List.
+EXCHANGE = os.environ.get("DLFS_EXCHANGE", "")
+if EXCHANGE:
+    c.Exchange.root = EXCHANGE
+
 # ---------------------------------------------------------------- JupyterLab
-# Learners land in chapters/; the nbgrader extensions (Validate button) are on.
-c.ServerApp.root_dir = str(COURSE_ROOT / "chapters")
+# `dlfs lab` is the learner's JupyterLab; `dlfs lab --instructor` adds nbgrader's instructor tools.
+MODE = os.environ.get("DLFS_MODE", "")  # set by `dlfs lab`: "learner" or "instructor"
+INSTRUCTOR = MODE == "instructor"
+if MODE == "learner" and os.environ.get("JUPYTERHUB_USER"):
+    # on a hub, a learner submits and fetches feedback under their hub name (nbgrader would use the unix name)
+    c.CourseDirectory.student_id = os.environ["JUPYTERHUB_USER"]
+# The learner works in their own copies of the chapters (`dlfs lab` creates it from chapters/).
+WORKSPACE = os.environ.get("DLFS_WORKSPACE") or str(COURSE_ROOT / "my-work")
+
+if INSTRUCTOR:
+    c.ServerApp.root_dir = str(COURSE_ROOT)  # formgrader needs the course folder inside the server's
+    c.LabApp.default_url = "/lab"
+else:
+    c.ServerApp.root_dir = WORKSPACE
+    c.Exchange.assignment_dir = WORKSPACE  # fetched chapters land in the workspace
+    c.LabApp.default_url = "/lab" if EXCHANGE else "/lab/tree/01_functions/01_functions.ipynb"
+
 c.ServerApp.jpserver_extensions = {
-    "nbgrader.server_extensions.validate_assignment": True,
-    "nbgrader.server_extensions.assignment_list": True,
-    "nbgrader.server_extensions.course_list": True,
-    "nbgrader.server_extensions.formgrader": True,
+    # Validate gives `dlfs check`'s verdict (hidden tests included) instead of nbgrader's visible-tests-only one
+    "dlfs_autograder.labserver": True,
+    "nbgrader.server_extensions.validate_assignment": False,
+    # only the instructor can generate, release or grade: nothing a learner can press overwrites their work
+    "nbgrader.server_extensions.formgrader": INSTRUCTOR,
+    # fetch / submit / feedback, only where an exchange exists (else it can only show errors)
+    "nbgrader.server_extensions.assignment_list": bool(EXCHANGE),
+    # one course per server: the course list only repeats it (and asks a hub for services)
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader": False,  # the module that would load all four at once
 }
-c.LabApp.default_url = "/lab/tree/01_functions/01_functions.ipynb"

@@ -10,9 +10,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import CHAPTERS, ROOT
 from processes import descendants, left_behind
 
@@ -56,9 +58,11 @@ def _get(url: str) -> dict | list:  # type: ignore[type-arg]
         return json.loads(response.read())
 
 
-def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: Path) -> None:
+def test_dlfs_lab_serves_the_learner_workspace_with_config_and_validate(tmp_path: Path) -> None:
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    workspace = tmp_path / "my-work"
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), DLFS_WORKSPACE=str(workspace))
+    env.pop("DLFS_EXCHANGE", None)
     proc = subprocess.Popen(
         [DLFS, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -78,13 +82,14 @@ def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: P
         contents = _get(f"{base}/api/contents?token={token}")
         assert isinstance(contents, dict)
         served = sorted(item["name"] for item in contents["content"] if item["type"] == "directory")
-        assert served == CHAPTERS  # root_dir is chapters/, from jupyter_config.py
+        assert served == CHAPTERS  # root_dir is the learner workspace, made from chapters/ on the first start
+        assert sorted(p.name for p in workspace.iterdir()) == CHAPTERS
         version = _get(f"{base}/nbgrader_version?version=0.9.6&token={token}")
-        assert version == {"success": True}  # nbgrader's validate server extension answers
+        assert version == {"success": True}  # the Validate button's version check answers
         extensions = _get(f"{base}/lab/api/extensions?token={token}")
         names = {e["name"]: e for e in (extensions if isinstance(extensions, list) else extensions.get("installed", []))}
         assert "jupyter-nbgrader" in names and names["jupyter-nbgrader"]["enabled"], sorted(names)
-        # the Validate button's request: the untouched learner notebook fails its check
+        # the Validate button's request: the untouched learner notebook fails, with dlfs check's table
         request = urllib.request.Request(
             f"{base}/assignments/validate?path=02_derivatives/02_derivatives.ipynb", data=b"", method="POST",
             headers={"Authorization": f"token {token}"},
@@ -94,6 +99,7 @@ def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: P
         assert verdict["success"] is True, verdict
         failed = verdict["value"].get("failed", [])
         assert failed and "not written yet" in json.dumps(failed), verdict["value"]
+        assert "Total: 0 / 3" in verdict["dlfs_check"]["report"]
     finally:
         proc.terminate()
         try:
@@ -102,7 +108,81 @@ def test_dlfs_lab_serves_chapters_with_config_and_nbgrader_extension(tmp_path: P
             proc.kill()
 
 
-def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds: float = 60) -> None:
+def _page_config(base: str, token: str) -> dict:  # type: ignore[type-arg]
+    with urllib.request.urlopen(f"{base}/lab?token={token}", timeout=30) as response:  # noqa: S310 -- loopback only
+        html = response.read().decode()
+    start = html.index('id="jupyter-config-data"')
+    start = html.index(">", start) + 1
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+def _status(url: str, method: str = "GET", token: str = "") -> int:
+    request = urllib.request.Request(url, data=b"{}" if method == "POST" else None, method=method,
+                                     headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 -- loopback only
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+NBGRADER = "@jupyter/nbgrader:"
+
+
+@pytest.mark.parametrize(
+    ("args", "exchange", "served", "routes", "hidden", "shown"),
+    [
+        ([], False, "workspace", {"formgrader": 404, "assignments?course_id=dlfs": 404},
+         ["formgrader", "create-assignment", "course-list", "assignment-list"], ["validate-assignment"]),
+        ([], True, "workspace", {"formgrader": 404, "assignments?course_id=dlfs": 200},
+         ["formgrader", "create-assignment", "course-list"], ["assignment-list", "validate-assignment"]),
+        (["--instructor"], False, "course", {"formgrader": 200, "assignments?course_id=dlfs": 404},
+         ["course-list", "assignment-list"], ["formgrader", "create-assignment", "validate-assignment"]),
+        (["--instructor"], True, "course", {"formgrader": 200, "assignments?course_id=dlfs": 200},
+         ["course-list"], ["formgrader", "create-assignment", "assignment-list"]),
+    ],
+    ids=["learner", "learner-class", "instructor", "instructor-class"],
+)
+def test_each_mode_serves_its_folder_and_only_its_tools(tmp_path: Path, args: list[str], exchange: bool, served: str,
+                                                        routes: dict[str, int], hidden: list[str], shown: list[str]) -> None:
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               DLFS_WORKSPACE=str(tmp_path / "my-work"))
+    env.pop("DLFS_EXCHANGE", None)
+    extra = ["--exchange", str(tmp_path / "exchange")] if exchange else []
+    if exchange:  # set up by the instructor, as the README says (world-writable, as nbgrader makes it)
+        (tmp_path / "exchange").mkdir()
+        (tmp_path / "exchange").chmod(0o777)
+    proc = subprocess.Popen(
+        [DLFS, "lab", *args, *extra, "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(base, token, proc)
+        page = _page_config(base, token)
+        expected_root = tmp_path / "my-work" if served == "workspace" else ROOT
+        root = page["serverRoot"]  # JupyterLab writes it relative to HOME (tmp_path here) when it is inside
+        assert Path(root.replace("~", str(tmp_path), 1) if root.startswith("~") else root).resolve() == expected_root.resolve()
+        disabled = set(page["disabledExtensions"])
+        assert {NBGRADER + p for p in hidden} <= disabled and not {NBGRADER + p for p in shown} & disabled
+        for route, status in routes.items():
+            assert _status(f"{base}/{route}", token=token) == status, route
+        # Formgrader's "Generate" (generate_assignment with force): only an instructor's server has it
+        generate = _status(f"{base}/formgrader/api/assignment/99_none/assign", "POST", token)
+        assert (generate == 404) == (served == "workspace")
+        if served == "workspace" and exchange:
+            assert not (tmp_path / "my-work" / "01_functions").exists()  # in a class, chapters come by Fetch
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert "Traceback" not in (proc.stdout.read() if proc.stdout else "")  # no extension failed to load
+
+
+def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -117,7 +197,7 @@ def _wait_for_server(base: str, token: str, proc: subprocess.Popen[str], seconds
 def test_sigterm_to_dlfs_lab_stops_jupyterlab_and_its_kernels(tmp_path: Path) -> None:
     """What a process manager or a script does: SIGTERM to `dlfs lab` leaves no server, kernel or port behind."""
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    env = dict(os.environ, HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), DLFS_WORKSPACE=str(tmp_path / "w"))
     before = set(descendants())
     proc = subprocess.Popen(
         [DLFS, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],

@@ -17,6 +17,7 @@ from numpy import ndarray
 from dlfs.checks.gradcheck import numerical_gradient
 from dlfs.data.prepare import one_hot
 from dlfs.data.shipped import load_digits_data
+from dlfs.nn import trainer as trainer_module
 from dlfs.nn.dropout import Dropout
 from dlfs.nn.init import glorot_init, standard_init
 from dlfs.nn.layers import Dense
@@ -315,8 +316,9 @@ def test_trainer_history_lengths_and_accuracy_on_digits(digits, capsys) -> None:
     assert capsys.readouterr() == ("", "")  # progress=False: nothing on stdout or stderr
 
 
-def test_trainer_progress_bar_goes_to_stdout_not_stderr(digits, capsys) -> None:
+def test_trainer_progress_bar_goes_to_stdout_not_stderr(digits, capsys, monkeypatch) -> None:
     X_train, Y_train, X_test, Y_test, _ = digits
+    monkeypatch.setattr(trainer_module, "PROGRESS_DELAY_S", 0.0)  # show it at once, however short the fit
     Trainer(digits_net(seed=0, hidden=8), SGD(lr=0.1)).fit(
         X_train[:100], Y_train[:100], X_test[:50], Y_test[:50], epochs=2, eval_every=1, progress=True)
     out, err = capsys.readouterr()

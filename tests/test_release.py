@@ -72,3 +72,19 @@ def test_exercise_and_test_cells_follow_the_naming_convention(chapter: str) -> N
 def test_release_of_unknown_chapter_fails_clearly() -> None:
     done = subprocess.run([DLFS, "release", "07_nope"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0 and "no chapter named '07_nope'" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_released_notebooks_carry_what_jupyterlab_writes_and_tag_their_checks(chapter: str) -> None:
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    nb = nbformat.read(str(release_path(chapter)), as_version=4)
+    spec = KernelSpecManager().get_kernel_spec("python3")  # what JupyterLab writes as the notebook's kernelspec
+    assert nb.metadata["kernelspec"] == {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    reported = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}  # the kernel's own report
+    assert nb.metadata["language_info"] == reported  # the version is stamped where the learner's kernel runs
+    tests = [c for c in nb.cells if is_test_cell(c)]
+    assert tests and all("raises-exception" in c.metadata.get("tags", []) for c in tests)  # Run All goes past a failed check
+    others = [c for c in nb.cells if not is_test_cell(c) and "raises-exception" in c.metadata.get("tags", [])]
+    assert others == []

@@ -1,4 +1,4 @@
-"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``."""
+"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``, and the class loop ``publish``, ``collect``, ``return``."""
 
 from __future__ import annotations
 
@@ -14,9 +14,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("lab", help="open JupyterLab on chapters/ with the course configuration",
-                       description="Open JupyterLab on chapters/ with jupyter_config.py applied. "
-                                   "Extra arguments go to `jupyter lab` (e.g. --port 9000 --no-browser).")
+    p = sub.add_parser("lab", help="open JupyterLab on your workspace (my-work/) with the course configuration",
+                       description="Open the learner's JupyterLab on the workspace my-work/ (created from chapters/ on the "
+                                   "first start; a course update adds new chapters and never replaces your files), with "
+                                   "jupyter_config.py applied. Extra arguments go to `jupyter lab` (e.g. --port 9000 --no-browser).")
+    p.add_argument("--instructor", action="store_true",
+                   help="instructor mode: the course folder with nbgrader's Formgrader and Create Assignment")
+    p.add_argument("--exchange", default=None, metavar="DIR",
+                   help="a class's nbgrader exchange folder (default: $DLFS_EXCHANGE; none: self-study)")
 
     p = sub.add_parser("release", help="regenerate chapters/ from solutions/ (nbgrader generate_assignment)",
                        description="Regenerate the learner notebooks in chapters/ from solutions/.")
@@ -26,7 +31,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="self-check a notebook with the grader's tests, hidden ones included",
                        description="Run a notebook with the grader's tests (hidden ones included) and "
                                    "print points per exercise and what to fix. Exit 0 on full marks, 1 otherwise.")
-    p.add_argument("notebook", help="the notebook to check, e.g. chapters/02_derivatives/02_derivatives.ipynb")
+    p.add_argument("notebook", help="the notebook to check, e.g. my-work/02_derivatives/02_derivatives.ipynb, "
+                                    "or a chapter's name (02_derivatives: that chapter in your workspace)")
+
+    for name, helptext in (("publish", "release a chapter to the class exchange (learners fetch it)"),
+                           ("collect", "collect learners' latest submissions of a chapter into submitted/")):
+        p = sub.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        p.add_argument("chapter", metavar="CHAPTER")
+        p.add_argument("--exchange", default=None, metavar="DIR", help="the exchange folder (default: $DLFS_EXCHANGE)")
+    p = sub.add_parser("return", help="send dlfs grade's feedback on a chapter back through the exchange",
+                       description="Send each learner's feedback (from dlfs grade --out GRADED) back through the "
+                                   "exchange; learners press Fetch Feedback in their Assignment List.")
+    p.add_argument("chapter", metavar="CHAPTER")
+    p.add_argument("--graded", type=Path, required=True, help="the --out folder of dlfs grade")
+    p.add_argument("--exchange", default=None, metavar="DIR", help="the exchange folder (default: $DLFS_EXCHANGE)")
 
     p = sub.add_parser("grade", help="grade a class's submissions, sandboxed and in parallel",
                        description="Grade a class: SUBMISSIONS is nbgrader's submitted layout "
@@ -49,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if args.command == "lab":
         from dlfs_autograder.lab import lab
-        return lab(extra)
+        return lab(extra, instructor=args.instructor, exchange=args.exchange)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "release":
@@ -57,7 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         return release(args.chapters, args.to)
     if args.command == "check":
         from dlfs_autograder.check import main as check_main
-        return check_main(args.notebook)
+        from dlfs_autograder.workspace import notebook_argument
+        return check_main(notebook_argument(args.notebook))
+    if args.command in {"publish", "collect", "return"}:
+        from dlfs_autograder import exchange
+        if args.command == "publish":
+            return exchange.publish(args.chapter, args.exchange)
+        if args.command == "collect":
+            return exchange.collect(args.chapter, args.exchange)
+        return exchange.return_feedback(args.chapter, args.graded, args.exchange)
     from dlfs_autograder.grade import grade
     limits = {k: v for k, v in (("cell_seconds", args.cell_seconds), ("notebook_seconds", args.notebook_seconds)) if v}
     return grade(args.submissions, args.out, chapter=args.chapter, workers=args.workers, force=args.force, limits=limits)

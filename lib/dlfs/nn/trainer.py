@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy import ndarray
@@ -20,6 +21,21 @@ from tqdm.auto import tqdm
 
 from dlfs.nn.network import NeuralNetwork
 from dlfs.nn.optim import Optimizer
+
+PROGRESS_DELAY_S = 2.0  # fits shorter than this show no progress bar
+
+
+def end_early(bar: Any, done: int, planned: int) -> None:
+    """End a progress bar at ``done`` of ``planned`` epochs as a finished bar, not a failed one.
+
+    tqdm marks a bar closed below its total as an error (red in a notebook); an early
+    stop is a success, so the total becomes the epochs actually done.
+    """
+    bar.total = done
+    container = getattr(bar, "container", None)  # tqdm.notebook's widget: its bar's maximum too
+    if container is not None:
+        container.children[1].max = done
+    bar.set_description(f"epochs (early stop: {done} of {planned})", refresh=False)  # shown when the bar closes
 
 
 def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray) -> float:
@@ -81,7 +97,8 @@ class Trainer:
 
         ``X_*`` ``(n, d)``; ``y_*`` ``(n, k)`` in the loss's format (one-hot rows for
         classification). ``seed`` fixes the shuffling. ``progress`` shows a tqdm bar
-        on standard output (never standard error).
+        on standard output (never standard error) once a fit has run for
+        ``PROGRESS_DELAY_S`` seconds; an early stop ends it full, at the epochs done.
         """
         if X_train.shape[0] != y_train.shape[0] or X_test.shape[0] != y_test.shape[0]:
             raise ValueError(
@@ -94,20 +111,24 @@ class Trainer:
         self.history = {"epoch": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
         self.optimizer.reset()
         best_loss, best_params, self.best_epoch = np.inf, None, None
-        bar = tqdm(range(epochs), desc="epochs", file=sys.stdout, disable=not progress)
-        for epoch in bar:
+        bar = tqdm(total=epochs, desc="epochs", unit="epoch", file=sys.stdout, disable=not progress, delay=PROGRESS_DELAY_S)
+        for epoch in range(epochs):
             self.optimizer.start_epoch(epoch, epochs)
             self.net.training = True
             for X_batch, y_batch in batches(X_train, y_train, batch_size, rng):
                 self.net.train_batch(X_batch, y_batch)
                 self.optimizer.step(self.net.params(), self.net.param_grads())
-            if (epoch + 1) % eval_every != 0:
-                continue
-            test_loss = self._evaluate(epoch + 1, X_train, y_train, X_test, y_test)
-            bar.set_postfix(test_loss=f"{test_loss:.3f}", accuracy=f"{self.history['test_accuracy'][-1]:.3f}")
-            if test_loss < best_loss:
-                best_loss, best_params, self.best_epoch = test_loss, copy.deepcopy(self.net.params()), epoch + 1
-            elif early_stopping:
+            stop = False
+            if (epoch + 1) % eval_every == 0:
+                test_loss = self._evaluate(epoch + 1, X_train, y_train, X_test, y_test)
+                bar.set_postfix(test_loss=f"{test_loss:.3f}", accuracy=f"{self.history['test_accuracy'][-1]:.3f}", refresh=False)
+                if test_loss < best_loss:
+                    best_loss, best_params, self.best_epoch = test_loss, copy.deepcopy(self.net.params()), epoch + 1
+                else:
+                    stop = early_stopping
+            bar.update(1)  # counted once the epoch (and its evaluation) is done
+            if stop:
+                end_early(bar, epoch + 1, epochs)
                 break
         bar.close()
         if restore_best and best_params is not None:
