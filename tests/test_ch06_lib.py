@@ -43,9 +43,17 @@ def softmax_loop(x: ndarray) -> ndarray:
     return out
 
 
-def softmax_transposed(x: ndarray) -> list[list[float]]:
+def softmax_transposed(x: ndarray) -> ndarray:
     e = np.exp(x.T - x.T.max(axis=0))
-    return (e / e.sum(axis=0)).T.tolist()  # a nested list is fine: the check calls np.asarray on it
+    return (e / e.sum(axis=0)).T  # a transposed view: any layout of the right numbers is fine
+
+
+def softmax_float32(x: ndarray) -> ndarray:
+    return losses.softmax(x).astype(np.float32)  # float32 is compared at float32's precision
+
+
+def softmax_list(x: ndarray) -> list[list[float]]:
+    return losses.softmax(x).tolist()  # a nested list is refused: results are NumPy arrays
 
 
 class CrossEntropyByIndex(Loss):
@@ -62,6 +70,16 @@ class CrossEntropyByIndex(Loss):
         grad = losses.softmax(self.prediction)
         grad[np.arange(n), self.target.argmax(axis=1)] -= 1.0
         return grad / n
+
+
+class CrossEntropyFloat32(Loss):
+    """float32 loss and gradient."""
+
+    def _output(self) -> np.float32:
+        return np.float32(-np.sum(self.target * losses.log_softmax(self.prediction)) / self.prediction.shape[0])
+
+    def _input_grad(self) -> ndarray:
+        return ((losses.softmax(self.prediction) - self.target) / self.prediction.shape[0]).astype(np.float32)
 
 
 class CrossEntropyPlain:
@@ -87,19 +105,35 @@ class SigmoidFromInput(Operation):
         return e / (1.0 + e) ** 2 * output_grad
 
 
+class CrossEntropyListLoss(CrossEntropyPlain):
+    def forward(self, prediction: ndarray, target: ndarray) -> Any:
+        return [super().forward(prediction, target)]
+
+
+class SigmoidFloat32(Operation):
+    def _output(self) -> ndarray:
+        return sigmoid(self.input_).astype(np.float32)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return (self.output * (1 - self.output) * output_grad).astype(np.float32)
+
+
 RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (cs.check_softmax, losses.softmax, {}),
     (cs.check_softmax, losses.softmax, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_softmax, softmax_logsumexp, {}),
     (cs.check_softmax, softmax_loop, {"shapes": cs.HIDDEN_SHAPES}),
     (cs.check_softmax, softmax_transposed, {}),
+    (cs.check_softmax, softmax_float32, {"shapes": cs.HIDDEN_SHAPES}),
     (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {}),
     (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_SoftmaxCrossEntropy, CrossEntropyByIndex, {}),
     (cs.check_SoftmaxCrossEntropy, CrossEntropyPlain, {"shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyFloat32, {}),
     (cs.check_Sigmoid, operations.Sigmoid, {}),
     (cs.check_Sigmoid, operations.Sigmoid, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_Sigmoid, SigmoidFromInput, {}),
+    (cs.check_Sigmoid, SigmoidFloat32, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
 ]
 
 
@@ -129,6 +163,42 @@ def _no_keepdims_softmax(x: ndarray) -> ndarray:
 def _whole_softmax(x: ndarray) -> ndarray:
     e = np.exp(x - x.max())
     return e / e.sum()
+
+
+def _row_max_column_sum_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _column_max_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max(axis=0, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class CrossEntropyFirstBatchOnly(Loss):
+    """Computes the softmax once, on the first batch it sees, and keeps it."""
+
+    def _output(self) -> float:
+        return _ce(self.prediction, self.target)
+
+    def _input_grad(self) -> ndarray:
+        if not hasattr(self, "p"):
+            self.p = losses.softmax(self.prediction)
+        return (self.p - self.target) / self.prediction.shape[0]
+
+
+class CrossEntropyShiftsInPlace(Loss):
+    """Subtracts the row maximum from the stored logits in place during backward: a second backward is wrong."""
+
+    def _output(self) -> float:
+        return _ce(self.prediction, self.target)
+
+    def _input_grad(self) -> ndarray:
+        z = self.prediction
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        z[...] = e / e.sum(axis=1, keepdims=True)
+        return (z - self.target) / z.shape[0]
 
 
 def _no_return_softmax(x: ndarray) -> None:
@@ -194,6 +264,29 @@ def _sigmoid_op(grad: Callable[[Operation, ndarray], Any]) -> type[Operation]:
     return Mistaken
 
 
+class SigmoidKeepsFirstGradient(Operation):
+    def _output(self) -> ndarray:
+        self.cached: ndarray | None = None
+        return sigmoid(self.input_)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        if self.cached is None:
+            self.cached = self.output * (1 - self.output) * output_grad
+        return self.cached
+
+
+class SigmoidOverwritesOutput(Operation):
+    """Turns the stored output into σ' in place: right once, wrong the second time."""
+
+    def _output(self) -> ndarray:
+        return sigmoid(self.input_)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        s = self.output
+        s *= 1 - s
+        return s * output_grad
+
+
 def _unstable_dsigmoid(op: Operation, g: ndarray) -> ndarray:
     e = np.exp(-op.input_)
     return e / (1 + e) ** 2 * g
@@ -205,6 +298,11 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_softmax, _global_max_softmax, "maximum of the whole array"),
     (cs.check_softmax, _no_keepdims_softmax, "keepdims=True"),
     (cs.check_softmax, lambda x: losses.softmax(x, axis=0), "normalised each column (axis=0"),
+    (cs.check_softmax, _row_max_column_sum_softmax, "you normalised over axis 0"),
+    (cs.check_softmax, _column_max_softmax, "you subtracted each column's maximum"),
+    (cs.check_softmax, softmax_list, "received a Python list"),
+    (cs.check_softmax, lambda x: np.dot(x[0], x[0]), "received one number"),
+    (cs.check_softmax, lambda x: losses.softmax(x) * x.shape[0], "exactly 4 times the expected one"),
     (cs.check_softmax, _whole_softmax, "sum over the whole array"),
     (cs.check_softmax, lambda x: x / x.sum(axis=1, keepdims=True), "normalised the logits themselves"),
     (cs.check_softmax, losses.log_softmax, "this is log(softmax(x))"),
@@ -240,6 +338,11 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: _ce_grad(z, y).T),
      "_input_grad must return the prediction's shape"),
     (cs.check_SoftmaxCrossEntropy, _loss(_ce, _naive_ce_grad), "compute the softmax with each row's max subtracted"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyFirstBatchOnly, "the object of the batch before, used again"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyShiftsInPlace, "a second call of backward()"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyListLoss, "received a Python list"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: (_row_max_column_sum_softmax(z) - y) / z.shape[0]),
+     "runs over axis 0"),
     # Sigmoid
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * g), "you used σ(x), the function's value"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 - op.output)),
@@ -251,6 +354,9 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: -op.output * (1 - op.output) * g), "opposite sign"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 + op.output) * g), "with a minus"),
     (cs.check_Sigmoid, _sigmoid_op(_unstable_dsigmoid), "never overflows"),
+    (cs.check_Sigmoid, SigmoidKeepsFirstGradient, "for the output_grad of the first call"),
+    (cs.check_Sigmoid, SigmoidOverwritesOutput, "called a second time"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: (op.output * (1 - op.output) * g).tolist()), "received a Python list"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: None), "did you forget `return`"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: np.sum(op.output * (1 - op.output) * g, axis=0)),
      "_input_grad must return the input's shape"),

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
-from dlfs.checks.gradcheck import HINT_NONE, CheckFailed, assert_close, call_learner, check_gradient
+from dlfs.checks.gradcheck import HINT_NONE, CheckFailed, as_float_array, assert_close, call_learner, check_gradient
 from dlfs.functions import sigmoid
 from dlfs.nn.losses import log_softmax
 from dlfs.nn.losses import softmax as _softmax
@@ -34,6 +34,11 @@ from dlfs.nn.losses import softmax as _softmax
 #: (batch n, classes k): batch > 1, classes > 1, never square.
 VISIBLE_SHAPES: tuple[tuple[int, int], ...] = ((4, 3), (3, 5), (6, 2))
 HIDDEN_SHAPES: tuple[tuple[int, int], ...] = ((5, 7), (2, 4), (7, 10), (9, 3))
+
+#: The slope of the learner's own forward is taken with a larger Δ and compared more loosely than the
+#: true gradient (which is checked tightly first): a forward computed in float32 keeps about 7 digits,
+#: too few for Δ = 1e-6, and a backward that disagrees with its forward is off by far more than this.
+OWN_DELTA, OWN_RTOL, OWN_ATOL = 1e-2, 2e-3, 2e-4
 
 # ---------------------------------------------------------------- hints
 
@@ -44,6 +49,14 @@ HINT_SOFTMAX_AXIS0 = (
 HINT_SOFTMAX_WHOLE = (
     "you divided by the sum over the whole array; each row must sum to 1 on its own: "
     "np.sum(..., axis=1, keepdims=True)."
+)
+HINT_SOFTMAX_AXIS0_SHIFTED = (
+    "you normalised over axis 0: each column of your result sums to 1, but softmax turns each row (one "
+    "observation's logits) into probabilities: divide by np.sum(e, axis=1, keepdims=True)."
+)
+HINT_SOFTMAX_COLUMN_MAX = (
+    "you subtracted each column's maximum (axis=0): only a constant per row leaves a row's softmax unchanged, "
+    "so subtract each row's own maximum, np.max(x, axis=1, keepdims=True)."
 )
 HINT_SOFTMAX_NO_EXP = "you normalised the logits themselves; softmax normalises their exponentials: exp(x) / sum(exp(x))."
 HINT_SOFTMAX_LOG = "this is log(softmax(x)); softmax returns the probabilities themselves, each in (0, 1]."
@@ -127,6 +140,10 @@ HINT_SIGMOID_TWICE = (
 )
 HINT_SIGMOID_TANH = "1 - σ(x)² is the pattern of tanh's derivative; the sigmoid's is σ(x)(1 - σ(x))."
 HINT_SIGMOID_ONE_PLUS = "check the factor (1 - σ(x)): σ'(x) = σ(x) * (1 - σ(x)), with a minus."
+HINT_SIGMOID_STALE = (
+    "this is the gradient for the output_grad of the first call: compute backward from the output_grad it is "
+    "given each time (don't keep the result of an earlier call)."
+)
 HINT_SIGMOID_NOT_FINITE = (
     "computing σ'(x) as exp(-x) / (1 + exp(-x))² overflows for x = -1000 (inf / inf is nan). Use the output "
     "the forward pass stored: self.output * (1 - self.output) never overflows."
@@ -219,15 +236,20 @@ def _call(func: Callable[..., Any], *args: Any, name: str, scalar_hint: str = ""
 def _softmax_mistakes(X: ndarray) -> dict[str, ndarray]:
     with np.errstate(all="ignore"):
         e = np.exp(X - X.max())
+        e_row = np.exp(X - X.max(axis=1, keepdims=True))
+        e_col = np.exp(X - X.max(axis=0, keepdims=True))
         return {
             HINT_SOFTMAX_AXIS0: _softmax(X, axis=0),
+            HINT_SOFTMAX_AXIS0_SHIFTED: e_row / e_row.sum(axis=0, keepdims=True),
+            HINT_SOFTMAX_COLUMN_MAX: e_col / e_col.sum(axis=1, keepdims=True),
             HINT_SOFTMAX_WHOLE: e / e.sum(),
             HINT_SOFTMAX_NO_EXP: _ratio(X, X.sum(axis=1, keepdims=True)),
             HINT_SOFTMAX_LOG: log_softmax(X),
         }
 
 
-def _softmax_result(softmax: Callable[[ndarray], Any], X: ndarray) -> ndarray:
+def _softmax_result(softmax: Callable[[ndarray], Any], X: ndarray) -> tuple[ndarray, Any]:
+    """The learner's softmax of ``X``: as a float64 array (the dtype policy applied), and as returned."""
     __tracebackhide__ = True
     try:
         got = call_learner(softmax, X.copy(), name="softmax")
@@ -235,9 +257,7 @@ def _softmax_result(softmax: Callable[[ndarray], Any], X: ndarray) -> ndarray:
         if "could not be broadcast" in str(exc):  # the generic hint gives way to the one that fits softmax
             raise CheckFailed(f"{str(exc).split(chr(10))[0]}\n  Hint: {HINT_KEEPDIMS}") from None
         raise
-    if got is None:
-        raise CheckFailed(f"softmax(x) for x of shape {X.shape}: {HINT_NONE}")
-    return np.asarray(got, dtype=np.float64)
+    return as_float_array(got, f"softmax(x) for x of shape {X.shape}", X), got
 
 
 def check_softmax(softmax: Callable[[ndarray], ndarray], seed: int = 0,
@@ -248,19 +268,19 @@ def check_softmax(softmax: Callable[[ndarray], ndarray], seed: int = 0,
     rng = np.random.default_rng(seed)
     for n, k in shapes:
         X, _ = _case(rng, n, k)
-        got = _softmax_result(softmax, X)
-        assert_close(got, _softmax(X), what=f"softmax(x) for x of shape {X.shape}", rtol=1e-6, atol=1e-12,
+        _, raw = _softmax_result(softmax, X)
+        assert_close(raw, _softmax(X), what=f"softmax(x) for x of shape {X.shape}", rtol=1e-6, atol=1e-12,
                      mistakes=_softmax_mistakes(X))
     n, k = max(shapes, key=lambda s: s[0])
     X, _ = _extreme_case(rng, max(n, 3), max(k, 2))
-    got = _softmax_result(softmax, X)
+    got, raw = _softmax_result(softmax, X)
     what = f"softmax(x) for logits of about ±1000, x of shape {X.shape}"
     if got.shape == X.shape and not np.all(np.isfinite(got)):
         bad_rows = sorted({int(i) for i in np.nonzero(~np.isfinite(got))[0]})
         # rows 0 and 2 hold the array's largest logit, 1000: a max taken over the whole array keeps them finite
         hint = HINT_GLOBAL_MAX if 1 in bad_rows and 0 not in bad_rows and 2 not in bad_rows else HINT_OVERFLOW
         raise CheckFailed(f"{what} contains nan or inf (in row(s) {bad_rows}).\n  Hint: {hint}")
-    assert_close(got, _softmax(X), what=what, rtol=1e-6, atol=1e-12, mistakes=_softmax_mistakes(X))
+    assert_close(raw, _softmax(X), what=what, rtol=1e-6, atol=1e-12, mistakes=_softmax_mistakes(X))
 
 
 # ---------------------------------------------------------------- SoftmaxCrossEntropy
@@ -288,17 +308,22 @@ def _grad_mistakes(Z: ndarray, Y: ndarray) -> dict[str, ndarray]:
         HINT_GRAD_SIGN: (Y - P) / n,
         HINT_GRAD_LOGITS: (Z - Y) / n,
         HINT_GRAD_AXIS0: (_softmax(Z, axis=0) - Y) / n,
+        HINT_GRAD_AXIS0 + " ": (_row_shifted_column_softmax(Z) - Y) / n,
         HINT_GRAD_MEAN_ALL: (P - Y) / (n * k),
         HINT_GRAD_NO_Y: P / n,
         HINT_GRAD_WRT_P: wrt_p,
     }
 
 
+def _row_shifted_column_softmax(Z: ndarray) -> ndarray:
+    """Each row's max subtracted, then normalised over axis 0: a softmax over the wrong axis, written stably."""
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
 def _loss_value(loss: Any, what: str) -> float:
     __tracebackhide__ = True
-    if loss is None:
-        raise CheckFailed(f"{what}: {HINT_NONE}")
-    value = np.asarray(loss, dtype=np.float64)
+    value = as_float_array(loss, what, 0.0)
     if value.ndim != 0:
         raise CheckFailed(f"{what} should be one number; received an array of shape {value.shape}.\n"
                           f"  Hint: {HINT_LOSS_NOT_SCALAR}")
@@ -313,19 +338,24 @@ def check_SoftmaxCrossEntropy(SoftmaxCrossEntropy: Callable[[], Any], seed: int 
     __tracebackhide__ = True
     cls = SoftmaxCrossEntropy
     rng = np.random.default_rng(seed)
+    obj = None
     for n, k in shapes:
         Z, Y = _case(rng, n, k)
         label = f"for logits z and targets y of shape {Z.shape}"
-        obj = _make(cls, "SoftmaxCrossEntropy")
+        if obj is None:
+            obj = _make(cls, "SoftmaxCrossEntropy")
+        else:  # the same object again, on a new batch: nothing may be left over from the last one
+            label += " (the object of the batch before, used again)"
+        again = " (the object of the batch before, used again)" if "used again" in label else ""
         forward = _method(obj, "forward", "SoftmaxCrossEntropy()")
         backward = _method(obj, "backward", "SoftmaxCrossEntropy()")
-        loss = _call(forward, Z.copy(), Y.copy(), name="SoftmaxCrossEntropy().forward",
+        loss = _call(forward, Z.copy(), Y.copy(), name=f"SoftmaxCrossEntropy().forward{again}",
                      scalar_hint=HINT_LOSS_NOT_SCALAR)
         what = f"the loss from forward(z, y) {label}"
         assert_close(_loss_value(loss, what), _cross_entropy(Z, Y), what=what, rtol=1e-6, atol=1e-10,
                      mistakes=_loss_mistakes(Z, Y))
 
-        grad = _call(backward, name="SoftmaxCrossEntropy().backward")
+        grad = _call(backward, name=f"SoftmaxCrossEntropy().backward{again}")
         mistakes = _grad_mistakes(Z, Y)
         # 1. against the true loss: the gradient of the mean cross-entropy, whatever the learner's forward does
         check_gradient(grad, lambda z: _cross_entropy(z, Y), Z, what=f"the gradient from backward() {label}",
@@ -340,7 +370,11 @@ def check_SoftmaxCrossEntropy(SoftmaxCrossEntropy: Callable[[], Any], seed: int 
 
         check_gradient(grad, own_loss, Z,
                        what=f"the gradient from backward() {label}, against the slope of your own forward",
-                       rtol=1e-5, atol=1e-8, mistakes=mistakes)
+                       rtol=OWN_RTOL, atol=OWN_ATOL, delta=OWN_DELTA, mistakes=mistakes)
+        # 3. backward a second time: the same gradient (nothing it keeps may have changed)
+        assert_close(_call(backward, name="SoftmaxCrossEntropy().backward"), (_softmax(Z) - Y) / Z.shape[0],
+                     what=f"the gradient from a second call of backward() {label}", rtol=1e-6, atol=1e-10,
+                     mistakes=mistakes)
 
     n, k = max(shapes, key=lambda s: s[0])
     Z, Y = _extreme_case(rng, max(n, 3), max(k, 2))
@@ -362,11 +396,12 @@ def check_SoftmaxCrossEntropy(SoftmaxCrossEntropy: Callable[[], Any], seed: int 
             raise
         # finite and too small here, though right for ordinary logits: capped by some other ε, most likely
         raise CheckFailed(f"{exc}\n  Hint: {HINT_LOSS_CLIPPED}") from None
-    grad = np.asarray(_call(backward, name="SoftmaxCrossEntropy().backward"), dtype=np.float64)
     what = f"the gradient from backward() {label}"
+    raw = _call(backward, name="SoftmaxCrossEntropy().backward")
+    grad = as_float_array(raw, what, Z)
     if grad.shape == Z.shape and not np.all(np.isfinite(grad)):
         raise CheckFailed(f"{what} contains nan or inf.\n  Hint: {HINT_GRAD_NOT_FINITE}")
-    assert_close(grad, (_softmax(Z) - Y) / Z.shape[0], what=what, rtol=1e-6, atol=1e-10, mistakes=_grad_mistakes(Z, Y))
+    assert_close(raw, (_softmax(Z) - Y) / Z.shape[0], what=what, rtol=1e-6, atol=1e-10, mistakes=_grad_mistakes(Z, Y))
 
 
 def _clipped_losses(Z: ndarray, Y: ndarray) -> list[float]:
@@ -394,17 +429,22 @@ def _sigmoid_mistakes(X: ndarray, G: ndarray) -> dict[str, ndarray]:
     }
 
 
-def _sigmoid_backward(cls: Callable[[], Any], X: ndarray, G: ndarray) -> tuple[ndarray, ndarray]:
-    """A fresh ``Sigmoid()``: its forward(X) and then its backward(G)."""
+def _sigmoid_backward(cls: Callable[[], Any], X: ndarray, *Gs: ndarray) -> tuple[Any, list[Any]]:
+    """A fresh ``Sigmoid()``: its forward(X), then backward(G) for every G in ``Gs``; the raw results,
+    after the dtype policy's checks."""
     __tracebackhide__ = True
     op = _make(cls, "Sigmoid")
     forward = _method(op, "forward", "Sigmoid()")
     backward = _method(op, "backward", "Sigmoid()")
     out = _call(forward, X.copy(), name="Sigmoid().forward")
-    grad = _call(backward, G.copy(), name="Sigmoid().backward")
-    if grad is None:
-        raise CheckFailed(f"Sigmoid().backward(output_grad): {HINT_NONE}")
-    return np.asarray(out, dtype=np.float64), np.asarray(grad, dtype=np.float64)
+    as_float_array(out, f"Sigmoid().forward(input_) for input_ of shape {X.shape}", X)
+    out = out.copy()  # as it was: a backward that writes into the stored output must not change what is checked
+    grads = []
+    for G in Gs:
+        grad = _call(backward, G.copy(), name="Sigmoid().backward")
+        as_float_array(grad, f"Sigmoid().backward(output_grad) for output_grad of shape {G.shape}", G)
+        grads.append(grad)
+    return out, grads
 
 
 def check_Sigmoid(Sigmoid: Callable[[], Any], seed: int = 0,
@@ -417,8 +457,9 @@ def check_Sigmoid(Sigmoid: Callable[[], Any], seed: int = 0,
     for n, k in shapes:
         X = rng.normal(size=(n, k)) * 2.0
         G = rng.normal(size=(n, k))  # not all ones: a backward that ignores output_grad must show
+        G2 = rng.normal(size=(n, k))
         label = f"for input_ and output_grad of shape {X.shape}"
-        out, grad = _sigmoid_backward(cls, X, G)
+        out, (grad, grad2) = _sigmoid_backward(cls, X, G, G2)
         assert_close(out, sigmoid(X), what=f"Sigmoid().forward(input_) {label}", rtol=1e-9, atol=1e-12)
         mistakes = _sigmoid_mistakes(X, G)
         # 1. against the true σ: L = sum(output_grad * σ(x)) has the gradient σ'(x) * output_grad
@@ -429,17 +470,23 @@ def check_Sigmoid(Sigmoid: Callable[[], Any], seed: int = 0,
         check_gradient(
             grad, lambda x: np.sum(G * np.asarray(_call(fresh_forward, x, name="Sigmoid().forward"), dtype=np.float64)),
             X, what=f"Sigmoid().backward(output_grad) {label}, against the slope of your own forward",
-            mistakes=mistakes)
+            rtol=OWN_RTOL, atol=OWN_ATOL, delta=OWN_DELTA, mistakes=mistakes)
+        # 3. backward again, after the same forward, with another output_grad (nothing kept may have changed)
+        S = sigmoid(X)
+        assert_close(grad2, S * (1 - S) * G2, what=f"Sigmoid().backward(output_grad) {label}, called a second time "
+                     "after the same forward, with another output_grad", rtol=1e-6, atol=1e-12,
+                     mistakes={**_sigmoid_mistakes(X, G2), HINT_SIGMOID_STALE: S * (1 - S) * G})
 
     n, k = max(shapes, key=lambda s: s[0])
     X = rng.choice([-1000.0, 1000.0], size=(n, k)) + rng.normal(size=(n, k))
     X[0, 0] = 0.5  # one ordinary value, so the result is not all zeros
     G = rng.normal(size=(n, k))
     label = f"for inputs of about ±1000, shape {X.shape}"
-    out, grad = _sigmoid_backward(cls, X, G)
+    out, (raw,) = _sigmoid_backward(cls, X, G)
     assert_close(out, sigmoid(X), what=f"Sigmoid().forward(input_) {label}", rtol=1e-9, atol=1e-12)
     what = f"Sigmoid().backward(output_grad) {label}"
+    grad = as_float_array(raw, what, X)
     if grad.shape == X.shape and not np.all(np.isfinite(grad)):
         raise CheckFailed(f"{what} contains nan or inf.\n  Hint: {HINT_SIGMOID_NOT_FINITE}")
     S = sigmoid(X)
-    assert_close(grad, S * (1 - S) * G, what=what, rtol=1e-6, atol=1e-12, mistakes=_sigmoid_mistakes(X, G))
+    assert_close(raw, S * (1 - S) * G, what=what, rtol=1e-6, atol=1e-12, mistakes=_sigmoid_mistakes(X, G))
