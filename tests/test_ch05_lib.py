@@ -156,6 +156,8 @@ def test_gradient_descent_reaches_scikit_learns_closed_form_within_one_percent()
 def _forward_other_way(X_batch: np.ndarray, y_batch: np.ndarray, weights: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
     if y_batch.ndim != 2 or y_batch.shape != (len(X_batch), 1):
         raise ValueError(f"y_batch must be ({len(X_batch)}, 1), got {y_batch.shape}")
+    if weights["W"].shape != (X_batch.shape[1], 1) or weights["B"].size != 1:
+        raise ValueError(f"W must be ({X_batch.shape[1]}, 1) and B one number; got {weights['W'].shape}, {weights['B'].shape}")
     N = np.einsum("nk,km->nm", X_batch, weights["W"])
     P = N + weights["B"][0, 0]
     return np.square(P - y_batch).sum() / len(P), {"X": X_batch, "N": N, "P": P, "y": y_batch}
@@ -259,12 +261,50 @@ def _forward_mistake(kind: str) -> Callable[..., Any]:
         info = {"X": X, "N": P if kind == "N with bias" else N, "P": P, "y": y}
         if kind == "mutates X":
             X *= 2
+        if kind == "y two columns" and (w["W"].shape != (X.shape[1], 1) or w["B"].shape != (1, 1)
+                                        or y.ndim != 2 or y.shape[0] != X.shape[0]):
+            raise ValueError("shapes do not fit")
         if kind == "no key":
             del info["N"]
         if kind == "assert":
-            assert y.shape == (X.shape[0], 1)
+            assert w["W"].shape == (X.shape[1], 1) and w["B"].shape == (1, 1) and y.shape == (X.shape[0], 1)
         return loss, info
     return forward_linear_regression
+
+
+def _forward_checks_ndim_only(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    # the example: checks y's rows and W's rows, so a W of shape (k, 2) or a y with two columns slips through
+    if y.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[1] != w["W"].shape[0]:
+        raise ValueError("shapes do not fit")
+    return _unchecked_forward(X, y, w)
+
+
+def _unchecked_forward(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    N = X @ w["W"]
+    P = N + w["B"]
+    return float(np.mean((P - y) ** 2)), {"X": X, "N": N, "P": P, "y": y}
+
+
+def _forward_checks_w_rows_only(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    if w["W"].shape != (X.shape[1], 1):
+        raise ValueError(f"W must be ({X.shape[1]}, 1)")
+    return _unchecked_forward(X, y, w)
+
+
+def _forward_flat_y_accepted(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    if w["W"].shape != (X.shape[1], 1) or w["B"].shape != (1, 1):
+        raise ValueError("W or B has the wrong shape")
+    return _unchecked_forward(X, y, w)
+
+
+def _forward_list_info(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    loss, info = R.forward_linear_regression(X, y, w)
+    return loss, {**info, "P": info["P"].tolist()}
+
+
+def _forward_float_loss_list(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[Any, dict[str, Any]]:
+    loss, info = R.forward_linear_regression(X, y, w)
+    return [loss], info
 
 
 MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
@@ -277,7 +317,13 @@ MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
     (lrc.check_forward_linear_regression, _forward_mistake("N with bias"), "before the bias is added"),
     (lrc.check_forward_linear_regression, _forward_mistake("mutates X"), "in place"),
     (lrc.check_forward_linear_regression, _forward_mistake("no key"), "'N' is missing"),
-    (lrc.check_forward_linear_regression, _forward_mistake("none"), "broadcasts to shape (6, 6)"),
+    (lrc.check_forward_linear_regression, _forward_mistake("none"), "X @ W has 2 columns"),
+    (lrc.check_forward_linear_regression, _forward_checks_ndim_only, "Check W's shape, both numbers"),
+    (lrc.check_forward_linear_regression, _forward_checks_w_rows_only, "Check B's shape too"),
+    (lrc.check_forward_linear_regression, _forward_flat_y_accepted, "broadcasts to shape (6, 6)"),
+    (lrc.check_forward_linear_regression, _forward_list_info, "received a Python list"),
+    (lrc.check_forward_linear_regression, _forward_float_loss_list, "received a Python list"),
+    (lrc.check_forward_linear_regression, _forward_mistake("y two columns"), "not only y_batch.ndim"),
     (lrc.check_forward_linear_regression, _forward_mistake("assert"), "raised AssertionError"),
     (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": 2 * X.T @ (P - y), "B": _right_b(P, y, n)}), "1/n of the mean"),
     (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": X.T @ (P - y) / n, "B": _right_b(P, y, n)}), "the factor 2"),

@@ -1,7 +1,7 @@
 """Checks for chapter 05_linear_regression.
 
 - :func:`check_forward_linear_regression` -- the loss and every array of ``forward_info``,
-  and a ``ValueError`` for shapes that do not fit.
+  and a ``ValueError`` for each shape of ``W``, ``B`` or ``y`` that does not fit.
 - :func:`check_loss_gradients` -- ``dL/dW`` and ``dL/dB`` of linear regression's mean squared error.
 - :func:`check_loss_gradients_nn` -- ``dL/dW1``, ``dL/dB1``, ``dL/dW2``, ``dL/dB2`` of the two-layer network.
 
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
-from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner, check_gradient
+from dlfs.checks.gradcheck import CheckFailed, as_float_array, assert_close, call_learner, check_gradient
 from dlfs.functions import sigmoid
 from dlfs.regression import forward_linear_regression, forward_loss_nn
 
@@ -177,7 +177,8 @@ def _expect_value_error(forward: Callable[..., Any], X: ndarray, y: ndarray, wei
 def check_forward_linear_regression(forward_linear_regression: Callable[..., Any], seed: int = 0,
                                     shapes: Sequence[tuple[int, int]] = VISIBLE_SHAPES) -> None:
     """``forward_linear_regression(X, y, weights)`` returns ``(mean((X @ W + B - y)²), {"X", "N", "P", "y"})``
-    and raises ``ValueError`` when ``W`` or ``y`` do not fit ``X``."""
+    and raises ``ValueError`` when ``W``, ``B`` or ``y`` do not fit ``X`` (each wrong shape tried on its own:
+    W with a row too many, W with two columns, B of shape (1, 2), a flat y, y with two columns)."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     forward = forward_linear_regression
@@ -194,6 +195,10 @@ def check_forward_linear_regression(forward_linear_regression: Callable[..., Any
                 f"{type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, tuple | list) else "") + "."
             )
         loss, info = got
+        if isinstance(loss, list | tuple) or loss is None:
+            raise CheckFailed(f"the loss from forward_linear_regression {label} should be one number (a float); "
+                              f"received {'None' if loss is None else 'a Python ' + type(loss).__name__}.")
+        as_float_array(loss, f"the loss from forward_linear_regression {label}", 0.0)
         if np.ndim(loss) != 0:
             raise CheckFailed(
                 f"the loss from forward_linear_regression {label} should be one number (a float); received an array "
@@ -220,27 +225,40 @@ def check_forward_linear_regression(forward_linear_regression: Callable[..., Any
                 f"so {', '.join(repr(m) for m in missing)} is missing."
             )
         for key, given in (("X", X), ("y", y)):
-            value = np.asarray(info[key]) if info[key] is not None else None
-            if value is None or value.shape != given.shape or not np.array_equal(value, given):
+            value = as_float_array(info[key], f'forward_info["{key}"] from forward_linear_regression {label}', given)
+            if value.shape != given.shape or not np.array_equal(value, given):
                 raise CheckFailed(
                     f'forward_info["{key}"] from forward_linear_regression {label} should be the {key}_batch it was given, '
-                    f"unchanged (the backward pass needs it); yours has shape {None if value is None else value.shape}"
-                    f"{'' if value is None or value.shape != given.shape else ' and different values (did you change it in place?)'}."
+                    f"unchanged (the backward pass needs it); yours has shape {value.shape}"
+                    f"{'' if value.shape != given.shape else ' and different values'}."
                 )
         assert_close(info["N"], N, what=f'forward_info["N"] from forward_linear_regression {label}', rtol=1e-9, atol=1e-12,
                      mistakes={"N is X @ W, before the bias is added (P = N + B comes next).": P})
         assert_close(info["P"], P, what=f'forward_info["P"] from forward_linear_regression {label}', rtol=1e-9, atol=1e-12,
                      mistakes={"you left out the bias: P = N + B = X @ W + B.": N})
 
-    # Shapes that do not fit must be refused, with a ValueError.
+    # Shapes that do not fit must be refused, with a ValueError: each one a lazy shape check lets through.
     n, k = shapes[0]
     X, y, weights = _linear_case(rng, n, k)
-    wrong_w = {"W": rng.normal(size=(k + 1, 1)), "B": weights["B"]}
-    _expect_value_error(forward, X, y, wrong_w,
-                        f"X has {k} features (columns) but W has {k + 1} rows: X @ W needs W of shape ({k}, 1).")
-    _expect_value_error(forward, X, y.ravel(), weights,
-                        f"y must be a column of shape (n, 1) = ({n}, 1): with y of shape ({n},), P - y broadcasts "
-                        f"to shape ({n}, {n}) and the loss is silently wrong. Check y_batch.shape before computing.")
+    W, B = weights["W"], weights["B"]
+    bad: list[tuple[ndarray, dict[str, ndarray], str]] = [
+        (y, {"W": rng.normal(size=(k + 1, 1)), "B": B},
+         f"X has {k} features (columns) but W has {k + 1} rows: X @ W needs W of shape ({k}, 1)."),
+        (y, {"W": rng.normal(size=(k, 2)), "B": B},
+         f"W must be one column, shape ({k}, 1); with W of shape ({k}, 2), X @ W has 2 columns, P - y broadcasts to "
+         f"shape ({n}, 2) and the loss is silently wrong. Check W's shape, both numbers."),
+        (y, {"W": W, "B": np.full((1, 2), B[0, 0])},
+         f"B must be one number in an array of shape (1, 1); with B of shape (1, 2), P = N + B has shape ({n}, 2) "
+         "and the loss is silently wrong. Check B's shape too."),
+        (y.ravel(), weights,
+         f"y must be a column of shape (n, 1) = ({n}, 1): with y of shape ({n},), P - y broadcasts "
+         f"to shape ({n}, {n}) and the loss is silently wrong. Check y_batch.shape before computing."),
+        (np.hstack([y, y]), weights,
+         f"y must be one column, shape ({n}, 1); with y of shape ({n}, 2), P - y broadcasts to shape ({n}, 2) and the "
+         "loss is silently wrong. Check both numbers of y_batch.shape, not only y_batch.ndim."),
+    ]
+    for y_bad, w_bad, why in bad:
+        _expect_value_error(forward, X, y_bad, w_bad, why)
 
 
 # ---------------------------------------------------------------- loss_gradients
