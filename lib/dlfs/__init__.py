@@ -10,6 +10,8 @@ The layout, by role (``lib/README.md`` draws it with the chapters that use each 
     dlfs.draw      pictures: canvas, graphs, matrices, curves, networks, landscapes, results
     dlfs.widgets   ipywidgets explorers, one module per chapter
     dlfs.checks    the graders' side: the gradient-check core (gradcheck) and each chapter's checks
+    dlfs.learner   notebook helpers: ``uses_your`` lets a demo cell that needs an unfinished
+                   exercise say so in one line instead of stopping Run All
 
 Learners import the maths, ``dlfs.nn``, ``dlfs.data``, ``dlfs.draw`` and ``dlfs.widgets``;
 only test cells import ``dlfs.checks``. Every name has one import path: packages do not
