@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlfs.learner import not_written_message, uses_your
+from dlfs.learner import missing_result_message, not_written_message, uses_your
 
 
 def _stub(x: np.ndarray) -> np.ndarray:
@@ -40,3 +40,15 @@ def test_other_errors_are_shown_as_usual() -> None:
 def test_several_names_and_none() -> None:
     assert "`Sigmoid`, `SoftmaxCrossEntropy`" in not_written_message(("Sigmoid", "SoftmaxCrossEntropy"))
     assert "an exercise above" in not_written_message(())
+
+
+def test_a_result_a_skipped_cell_did_not_make_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    namespace: dict[str, object] = {}
+    with uses_your("train"):
+        exec("history_gd = train(None)", {"train": _stub}, namespace)  # the cell that trains: skipped
+    with uses_your("train"):
+        exec("print(history_gd['loss'])", {}, namespace)  # the cell that plots its result
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == not_written_message(("train",))
+    assert "name 'history_gd' is not defined" in lines[1] and "`train`" in lines[1] and len(lines) == 2
+    assert lines[1] == missing_result_message(("train",), NameError("name 'history_gd' is not defined"))

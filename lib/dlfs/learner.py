@@ -13,7 +13,12 @@ would stop JupyterLab's *Run All* for the rest of the chapter. Wrap such a cell:
 With a finished ``deriv`` the block runs as if the ``with`` were not there. With
 the stub, the block stops where it first needs ``deriv``, one line on standard
 output says which exercise to finish, and the run goes on with the next cell.
-Any other error (a wrong shape, a typo) is shown as usual: it is something to fix.
+
+A later cell that only uses a *result* of such a cell (``history`` from a skipped
+training run) fails with a ``NameError``; wrapped the same way, it says in one line
+which name is missing and which exercise to finish -- the ``NameError``'s own text
+is kept, so a typo still shows. Any other error (a wrong shape, a bug) is shown as
+usual: it is something to fix.
 """
 
 from __future__ import annotations
@@ -22,16 +27,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+def _what(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names) if names else "an exercise above"
+
+
 def not_written_message(names: tuple[str, ...]) -> str:
     """The one line shown for a cell that needs unfinished exercises ``names`` (e.g. ``("deriv",)``)."""
-    what = ", ".join(f"`{n}`" for n in names) if names else "an exercise above"
-    return (f"Skipped: this cell uses your {what}, which is not written yet. "
+    return (f"Skipped: this cell uses your {_what(names)}, which is not written yet. "
             "Finish the exercise above, run its check, then run this cell again.")
+
+
+def missing_result_message(names: tuple[str, ...], error: NameError) -> str:
+    """The one line shown for a cell that needs a result an earlier, skipped cell did not make."""
+    return (f"Skipped: {error} -- an earlier cell that makes it did not run to the end, most likely because "
+            f"your {_what(names)} is not written yet. Finish it, then run the cells from there again.")
 
 
 @contextmanager
 def uses_your(*names: str) -> Iterator[None]:
-    """Run the ``with`` block; if it reaches an unfinished exercise (``NotImplementedError``), print one line and go on.
+    """Run the ``with`` block; if it reaches an unfinished exercise (``NotImplementedError``) or
+    a result that a skipped cell did not make (``NameError``), print one line and go on.
 
     ``names`` are the exercises the block uses (function or class names), shown in the message.
     """
@@ -39,3 +54,5 @@ def uses_your(*names: str) -> Iterator[None]:
         yield
     except NotImplementedError:
         print(not_written_message(names), flush=True)
+    except NameError as error:
+        print(missing_result_message(names, error), flush=True)
