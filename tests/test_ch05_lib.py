@@ -613,3 +613,39 @@ def test_train_epoch_check_works_through_the_graders_channel(tmp_path: Any) -> N
             lrc.check_train_epoch(RemoteFunction(channel, "no_order"))
     finally:
         channel_gen.close()
+
+
+# ---------------------------------------------------------------- the numbers the chapter's prose quotes
+
+
+def _prose(chapter: str) -> str:
+    import nbformat
+
+    from conftest import solution_path
+    nb = nbformat.read(str(solution_path(chapter)), as_version=4)
+    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_the_numbers_in_chapter_05s_prose_are_the_ones_its_code_prints() -> None:
+    from sklearn.linear_model import LinearRegression
+
+    text = _prose("05_linear_regression")
+    d = load_diabetes_data(test_fraction=0.3, seed=0)
+    w, history = R.train(d.X_train, d.y_train, R.init_weights(10, seed=0), learning_rate=0.03, epochs=300,
+                         batch_size=32, seed=0)
+    before, after = history["train"][0], history["train"][-1]
+    assert round(before, -4) == 30_000 and "about 30,000" in text
+    assert round(after, -2) == 2_900 and "to about 2,900" in text
+    assert history["train"][5] < 1.2 * after  # "within a few epochs, and then hardly moves"
+    mae_test, std_test = R.mae(d.y_test, R.predict(d.X_test, w)), float(d.y_test.std())
+    assert f"about {round(mae_test)} points" in text and f"deviation is about {round(std_test)}" in text
+    names = list(d.feature_names)
+    corr = np.corrcoef(d.X_train[:, names.index("s1")], d.X_train[:, names.index("s2")])[0, 1]
+    assert f"strongly correlated ({corr:.2f})" in text
+    assert f"{len(d.X_test)} test patients" in text and f"{len(d.X_train)} patients" in text and "442" in text
+    closed = R.rmse(d.y_test, LinearRegression().fit(d.X_train, d.y_train).predict(d.X_test))
+    assert abs(R.rmse(d.y_test, R.predict(d.X_test, w)) - closed) / closed < 0.01 and "within 1 %" in text
+    # a hidden unit's step is centred at x = -B1 / W1, as the text of section 16 and question 4 say
+    assert "x = -B_{1,j} / W_{1,j}" in text
+    x = np.array([[1.5]])
+    assert sigmoid(x * 2.0 - 3.0)[0, 0] == 0.5
