@@ -550,3 +550,277 @@ def test_plots_have_titles_and_labelled_axes() -> None:
         assert _titled(fig)
         labelled = [ax for ax in fig.axes if ax.get_xlabel() and ax.get_ylabel()]
         assert labelled, f"no labelled axes in {fig.axes[0].get_title()!r}"
+
+
+# ---------------------------------------------------------------- the construction exercises: numerical_gradient,
+# WeightMultiply, BiasAdd, dense_backward
+
+from dlfs.checks.gradcheck import numerical_gradient as reference_numerical_gradient  # noqa: E402
+from dlfs.nn.layers import dense_backward as reference_dense_backward  # noqa: E402
+from dlfs.nn.operations import BiasAdd, ParamOperation, WeightMultiply  # noqa: E402
+
+
+def numgrad_flat(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> ndarray:
+    """Over the flattened elements, a one-hot nudge array, float32 result."""
+    flat = x.astype(float).ravel()
+    grad = np.empty_like(flat)
+    for i in range(flat.size):
+        e = np.zeros_like(flat)
+        e[i] = delta
+        grad[i] = (f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))) / (2 * delta)
+    return grad.reshape(x.shape).astype(np.float32)
+
+
+def numgrad_restores_exactly(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> ndarray:
+    """Nudges a copy in place and puts the old value back by assignment (exact)."""
+    work, grad = x.copy(), np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        old = work[idx]
+        work[idx] = old + delta
+        up = f(work)
+        work[idx] = old - delta
+        down = f(work)
+        work[idx] = old
+        grad[idx] = (up - down) / (2 * delta)
+    return grad
+
+
+def _numgrad(kind: str) -> Callable[..., Any]:
+    def numerical_gradient(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> Any:
+        if kind == "in place":
+            grad = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                x[idx] += delta
+                up = f(x)
+                x[idx] -= 2 * delta
+                down = f(x)
+                x[idx] += delta
+                grad[idx] = (up - down) / (2 * delta)
+            return grad
+        if kind == "not restored":
+            grad = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                x[idx] += delta
+                grad[idx] = (f(x) - f(x - 2 * delta * (np.arange(x.size).reshape(x.shape) == np.ravel_multi_index(idx, x.shape)))) / (2 * delta)
+            return grad
+        if kind == "own delta":
+            return reference_numerical_gradient(f, x, 1e-4)
+        if kind == "forward":
+            return numgrad_flat(lambda v: f(v), x, delta) * 0 + np.array(
+                [(f(x + delta * (np.arange(x.size) == i).reshape(x.shape)) - f(x)) / delta for i in range(x.size)]).reshape(x.shape)
+        if kind == "2 delta":
+            return reference_numerical_gradient(f, x, delta) * 2
+        if kind == "list":
+            return reference_numerical_gradient(f, x, delta).tolist()
+        if kind == "rows":
+            grad = np.zeros(len(x))
+            for i in range(len(x)):
+                up, down = x.copy(), x.copy()
+                up[i] += delta
+                down[i] -= delta
+                grad[i] = (f(up) - f(down)) / (2 * delta)
+            return grad
+        raise AssertionError(kind)
+    return numerical_gradient
+
+
+class WeightMultiplyEinsum(ParamOperation):
+    def _output(self) -> ndarray:
+        return self.input_ @ self.param
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return np.einsum("nm,km->nk", output_grad, self.param)
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        return np.einsum("nk,nm->km", self.input_, output_grad).astype(np.float32)
+
+
+class BiasAddOnes(ParamOperation):
+    def _output(self) -> ndarray:
+        return self.input_ + self.param
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return output_grad.copy()
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        return np.ones((1, output_grad.shape[0])) @ output_grad  # a row of ones adds up the rows
+
+
+def _param_class(base: type, input_grad: Callable[[Any, ndarray], Any] | None = None,
+                 param_grad: Callable[[Any, ndarray], Any] | None = None) -> type:
+    """A subclass of the library's WeightMultiply or BiasAdd with one method replaced by a mistake."""
+    methods: dict[str, Any] = {}
+    if input_grad is not None:
+        methods["_input_grad"] = lambda self, g: input_grad(self, g)
+    if param_grad is not None:
+        methods["_param_grad"] = lambda self, g: param_grad(self, g)
+    return type(base.__name__, (base,), methods)
+
+
+class WeightMultiplyCachesInput(WeightMultiply):
+    """Keeps the first batch's input for param_grad: wrong after a second forward."""
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        if not hasattr(self, "first"):
+            self.first = self.input_
+        return self.first.T @ output_grad
+
+
+def dense_backward_from_layers(X: ndarray, W: ndarray, B: ndarray, output_grad: ndarray) -> dict[str, ndarray]:
+    """The library's framework, used as the exercise's stand-in: WeightMultiply, BiasAdd, Tanh in a row."""
+    ops = [WeightMultiply(W.copy()), BiasAdd(B.copy()), operations.Tanh()]
+    out = X
+    for op in ops:
+        out = op.forward(out)
+    grad = output_grad
+    for op in reversed(ops):
+        grad = op.backward(grad)
+    return {"X": grad, "W": ops[0].param_grad, "B": ops[1].param_grad}  # type: ignore[dict-item]
+
+
+def _dense(dN: Callable[[ndarray, ndarray, ndarray, ndarray], ndarray], b: Callable[[ndarray], Any] = lambda d: d.sum(axis=0, keepdims=True)) -> Callable[..., Any]:
+    def dense_backward(X: ndarray, W: ndarray, B: ndarray, output_grad: ndarray) -> dict[str, Any]:
+        d = dN(X, W, B, output_grad)
+        return {"X": d @ W.T, "W": X.T @ d, "B": b(d)}
+    return dense_backward
+
+
+CONSTRUCTION_RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (cs.check_numerical_gradient, reference_numerical_gradient, {}),
+    (cs.check_numerical_gradient, reference_numerical_gradient, {"seed": 3, "cases": cs.HIDDEN_NUMGRAD_CASES}),
+    (cs.check_numerical_gradient, numgrad_flat, {}),
+    (cs.check_numerical_gradient, numgrad_restores_exactly, {"seed": 3, "cases": cs.HIDDEN_NUMGRAD_CASES}),
+    (cs.check_WeightMultiply, WeightMultiply, {}),
+    (cs.check_WeightMultiply, WeightMultiplyEinsum, {"seed": 5, "shapes": cs.HIDDEN_PARAM_SHAPES}),
+    (cs.check_BiasAdd, BiasAdd, {}),
+    (cs.check_BiasAdd, BiasAddOnes, {"seed": 5, "shapes": cs.HIDDEN_PARAM_SHAPES}),
+    (cs.check_dense_backward, reference_dense_backward, {}),
+    (cs.check_dense_backward, dense_backward_from_layers, {"seed": 4, "shapes": cs.HIDDEN_DENSE_SHAPES}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), CONSTRUCTION_RIGHT)
+def test_construction_checks_accept_right_answers_quickly(check: Callable[..., None], answer: Any, kwargs: dict[str, Any]) -> None:
+    import time
+
+    start = time.perf_counter()
+    check(answer, **kwargs)
+    assert time.perf_counter() - start < 2.0
+
+
+def _tanh_out(X: ndarray, W: ndarray, B: ndarray) -> ndarray:
+    return np.tanh(X @ W + B)
+
+
+CONSTRUCTION_MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
+    (cs.check_numerical_gradient, _numgrad("in place"), "does not always give back the same float"),
+    (cs.check_numerical_gradient, _numgrad("not restored"), "changed its input `x` in place"),
+    (cs.check_numerical_gradient, _numgrad("own delta"), "another Δ than the `delta` you were given"),
+    (cs.check_numerical_gradient, _numgrad("forward"), "this is the forward difference"),
+    (cs.check_numerical_gradient, _numgrad("2 delta"), "twice the expected one"),
+    (cs.check_numerical_gradient, _numgrad("list"), "received a Python list"),
+    (cs.check_numerical_gradient, _numgrad("rows"), "you nudged whole rows"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, input_grad=lambda op, g: g @ op.param), "matrix product's inner dimensions"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: g.T @ op.input_), "_param_grad must return"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, input_grad=lambda op, g: np.ones_like(g) @ op.param.T), "you left out output_grad"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: op.input_.T @ g / len(g)), "you divided by the batch size"),
+    (cs.check_WeightMultiply, WeightMultiplyCachesInput, "after a second forward on a new batch"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: (op.input_.T @ g).tolist()), "received a Python list"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g), "adds up the rows of output_grad"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(axis=1, keepdims=True)), "you summed over axis 1"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(axis=0)), "keepdims=True"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.mean(axis=0, keepdims=True)), "a sum, not a mean"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: np.sum(g)), "everything added up into one number"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(keepdims=True)), "added up everything"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: None), "a missing `return`"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, input_grad=lambda op, g: np.ones_like(g)), "output_grad itself, unchanged"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - np.tanh(X @ W) ** 2)), "tanh' at X W, without B"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * _tanh_out(X, W, B)), "tanh's value"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G), "left out tanh's derivative"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B))), "squared"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * _tanh_out(X, W, B) * (1 - _tanh_out(X, W, B))), "sigmoid's derivative"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: 1 - _tanh_out(X, W, B) ** 2), "you left out output_grad"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B) ** 2), b=lambda d: d), "add up the rows"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B) ** 2), b=lambda d: d.sum()), "received one number"),
+    (cs.check_dense_backward, lambda X, W, B, G: tuple(reference_dense_backward(X, W, B, G).values()), "should return a dict"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), CONSTRUCTION_MISTAKES)
+def test_construction_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Any, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value), str(info.value)
+
+
+def test_probe_functions_are_smooth_and_shape_aware() -> None:
+    rng = np.random.default_rng(1)
+    for f in (cs.probe_wave, cs.probe_logsumexp, cs.probe_tanh_layer):
+        x = rng.normal(size=(3, 4))
+        assert isinstance(f(x), float)
+        # a very small Δ and a moderate one agree: the functions are smooth where the checks evaluate them
+        np.testing.assert_allclose(reference_numerical_gradient(f, x, 1e-6), reference_numerical_gradient(f, x, 1e-4), rtol=1e-5, atol=1e-7)
+        assert f is not cs.probe_tanh_layer or f(x) != f(x.ravel())  # a flattened x gives another value
+
+
+LEARNER_CONSTRUCTION = '''
+import numpy as np
+from dlfs.nn.operations import ParamOperation
+
+def numerical_gradient(f, x, delta=1e-6):
+    work, grad = x.astype(float), np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = work[idx]
+        work[idx] = old + delta; up = f(work)
+        work[idx] = old - delta; down = f(work)
+        work[idx] = old
+        grad[idx] = (up - down) / (2 * delta)
+    return grad
+
+def numerical_gradient_forward(f, x, delta=1e-6):
+    f0, grad = f(x), np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        up = x.astype(float); up[idx] += delta
+        grad[idx] = (f(up) - f0) / delta
+    return grad
+
+class WeightMultiply(ParamOperation):
+    def _output(self):
+        return self.input_ @ self.param
+    def _input_grad(self, output_grad):
+        return output_grad @ self.param.T
+    def _param_grad(self, output_grad):
+        return self.input_.T @ output_grad
+
+class BiasAdd(ParamOperation):
+    def _output(self):
+        return self.input_ + self.param
+    def _input_grad(self, output_grad):
+        return output_grad
+    def _param_grad(self, output_grad):
+        return output_grad.mean(axis=0, keepdims=True)
+
+def dense_backward(X, W, B, output_grad):
+    O = np.tanh(X @ W + B)
+    dN = output_grad * (1 - O ** 2)
+    return {"X": dN @ W.T, "W": X.T @ dN, "B": dN.sum(axis=0, keepdims=True)}
+'''
+
+
+def test_construction_checks_work_through_the_graders_channel(tmp_path: Any) -> None:
+    from conftest import open_channel
+
+    from dlfs_autograder.remote import RemoteFunction
+
+    gen = open_channel(tmp_path, LEARNER_CONSTRUCTION, cell_seconds=20)
+    channel = next(gen)
+    try:
+        cs.check_numerical_gradient(RemoteFunction(channel, "numerical_gradient"), seed=3, cases=cs.HIDDEN_NUMGRAD_CASES)
+        cs.check_WeightMultiply(RemoteFunction(channel, "WeightMultiply"))
+        cs.check_dense_backward(RemoteFunction(channel, "dense_backward"))
+        with pytest.raises(CheckFailed, match="forward difference"):
+            cs.check_numerical_gradient(RemoteFunction(channel, "numerical_gradient_forward"))
+        with pytest.raises(CheckFailed, match="a sum, not a mean"):
+            cs.check_BiasAdd(RemoteFunction(channel, "BiasAdd"))
+    finally:
+        gen.close()

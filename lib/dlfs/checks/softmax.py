@@ -20,7 +20,7 @@ data-only channel.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -490,3 +490,299 @@ def check_Sigmoid(Sigmoid: Callable[[], Any], seed: int = 0,
         raise CheckFailed(f"{what} contains nan or inf.\n  Hint: {HINT_SIGMOID_NOT_FINITE}")
     S = sigmoid(X)
     assert_close(raw, S * (1 - S) * G, what=what, rtol=1e-6, atol=1e-12, mistakes=_sigmoid_mistakes(X, G))
+
+
+# ---------------------------------------------------------------- numerical_gradient: the learner's own gradient checker
+
+#: (shape of x, delta): None calls numerical_gradient(f, x) with its default Δ. A large Δ shows whether
+#: the Δ given is the one used (central differences with another Δ give other numbers).
+VISIBLE_NUMGRAD_CASES: tuple[tuple[tuple[int, ...], float | None], ...] = (((3, 4), None), ((5,), 0.05), ((2, 3, 2), 0.1))
+HIDDEN_NUMGRAD_CASES: tuple[tuple[tuple[int, ...], float | None], ...] = (
+    ((4, 2), None), ((6,), 0.2), ((1, 5), 0.02), ((2, 2, 3), None))
+
+HINT_NUMGRAD_FORWARD = (
+    "this is the forward difference (f(x + Δ) - f(x)) / Δ, whose error is of the size of Δ; nudge each element "
+    "both ways and use the central difference (f(x + Δ) - f(x - Δ)) / (2Δ)."
+)
+HINT_NUMGRAD_BACKWARD = "this is the backward difference (f(x) - f(x - Δ)) / Δ; use the central difference (f(x + Δ) - f(x - Δ)) / (2Δ)."
+HINT_NUMGRAD_DELTA = (
+    "these are central differences with another Δ than the `delta` you were given: use the argument "
+    "(its default, 1e-6, only when none is given)."
+)
+HINT_NUMGRAD_NO_DIVISION = "you left out the division: the slope is (f(x + Δ) - f(x - Δ)) / (2Δ)."
+HINT_NUMGRAD_ROWS = (
+    "you nudged whole rows (x[i] is a row of a 2-D array) and got one number per row: visit every element, "
+    "e.g. `for idx in np.ndindex(x.shape)`, and nudge x[idx]."
+)
+HINT_NUMGRAD_RESIDUE = (
+    "adding Δ and then subtracting it does not always give back the same float (rounding): the caller's x came "
+    "back changed in its last digits. Nudge a copy (x.astype(float) makes one) and leave x as it was."
+)
+
+
+def _probe_coefficients(shape: tuple[int, ...]) -> ndarray:
+    return np.cos(1.0 + np.arange(int(np.prod(shape)))).reshape(shape)
+
+
+def probe_wave(x: ndarray) -> float:
+    """A scalar function of an array of any shape for checking gradient checkers:
+    ``Σ sin(x) c + ½ (Σ x c)²`` with fixed coefficients ``c`` (every element counts differently)."""
+    c = _probe_coefficients(np.shape(x))
+    return float(np.sum(np.sin(x) * c) + 0.5 * np.sum(x * c) ** 2)
+
+
+def probe_logsumexp(x: ndarray) -> float:
+    """``log Σ exp(x)``, a scalar function of an array of any shape."""
+    m = float(np.max(x))
+    return float(m + np.log(np.sum(np.exp(x - m))))
+
+
+def probe_tanh_layer(x: ndarray) -> float:
+    """``Σ tanh(x M)`` with a fixed ``M`` of shape ``(x.shape[-1], 3)``: needs ``x`` in its own shape."""
+    M = _probe_coefficients((np.shape(x)[-1], 3)) * 1.5
+    return float(np.sum(np.tanh(np.asarray(x) @ M)))
+
+
+_PROBES: tuple[Callable[[ndarray], float], ...] = (probe_wave, probe_logsumexp, probe_tanh_layer)
+
+
+def _differences(f: Callable[[ndarray], float], x: ndarray, delta: float, kind: str) -> ndarray:
+    """One-sided or central differences of ``f`` at ``x``, element by element, in float64."""
+    point = np.array(x, dtype=np.float64)
+    out = np.zeros_like(point)
+    f0 = f(point.copy())
+    for idx in np.ndindex(point.shape):
+        up, down = point.copy(), point.copy()
+        up[idx] += delta
+        down[idx] -= delta
+        if kind == "forward":
+            out[idx] = (f(up) - f0) / delta
+        elif kind == "backward":
+            out[idx] = (f0 - f(down)) / delta
+        else:
+            out[idx] = (f(up) - f(down)) / (2 * delta)
+    return out
+
+
+def check_numerical_gradient(numerical_gradient: Callable[..., Any], seed: int = 0,
+                             cases: Sequence[tuple[tuple[int, ...], float | None]] = VISIBLE_NUMGRAD_CASES) -> None:
+    """``numerical_gradient(f, x, delta=1e-6)`` returns the central differences ``(f(x + Δ e_i) - f(x - Δ e_i)) / (2Δ)``
+    for every element ``i`` of ``x`` (any shape), an array of ``x``'s shape, and leaves ``x`` unchanged.
+
+    Compared with the exact central differences with the same Δ, on functions the learner has not met
+    (:func:`probe_wave`, :func:`probe_logsumexp`, :func:`probe_tanh_layer`), for 1-, 2- and 3-D ``x``; large
+    Δs show whether the given one is used.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for i, (shape, delta) in enumerate(cases):
+        f = _PROBES[i % len(_PROBES)]
+        x = rng.normal(size=shape)
+        given = x.copy()
+        used = 1e-6 if delta is None else delta
+        call = (f"numerical_gradient({f.__name__}, x{'' if delta is None else f', {delta:g}'}) for x of shape {shape}"
+                + (" (the default Δ, 1e-6)" if delta is None else ""))
+        args = (f, given) if delta is None else (f, given, delta)
+        got = call_learner(numerical_gradient, *args, name="numerical_gradient", may_change=(1,))
+        if not np.array_equal(given, x):
+            residue = bool(np.allclose(given, x, rtol=1e-12, atol=1e-15))
+            idx = tuple(int(v) for v in np.unravel_index(int(np.argmax(given != x)), shape))
+            raise CheckFailed(
+                f"numerical_gradient changed its input `x` in place: x{list(idx)} went from {float(x[idx])!r} to "
+                f"{float(given[idx])!r}."
+                + (f"\n  Hint: {HINT_NUMGRAD_RESIDUE}" if residue else
+                   " Nudge a copy of x (x.astype(float) makes one) and leave x as it was."))
+        expected = _differences(f, x, used, "central")
+        mistakes = [(HINT_NUMGRAD_FORWARD, _differences(f, x, used, "forward")),
+                    (HINT_NUMGRAD_BACKWARD, _differences(f, x, used, "backward")),
+                    (HINT_NUMGRAD_NO_DIVISION, expected * 2 * used)]
+        if delta is not None:
+            mistakes += [(HINT_NUMGRAD_DELTA, _differences(f, x, d, "central")) for d in (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)]
+        if len(shape) >= 2 and isinstance(got, ndarray) and got.shape == shape[:1]:
+            raise CheckFailed(f"the gradient from {call}: expected an array of shape {shape}, received shape {got.shape}.\n"
+                              f"  Hint: {HINT_NUMGRAD_ROWS}")
+        assert_close(got, expected, what=f"the gradient from {call}", rtol=1e-6, atol=1e-8, mistakes=mistakes)
+
+
+# ---------------------------------------------------------------- WeightMultiply and BiasAdd: the backward of a ParamOperation
+
+#: (batch n, inputs k, outputs m): all different, batch > 1.
+VISIBLE_PARAM_SHAPES: tuple[tuple[int, int, int], ...] = ((4, 3, 5), (6, 2, 3), (3, 5, 2))
+HIDDEN_PARAM_SHAPES: tuple[tuple[int, int, int], ...] = ((5, 4, 2), (2, 3, 6), (7, 1, 4))
+
+HINT_WM_ORDER = (
+    "the factors are in the wrong order or a .T is missing: with output = X @ W and G = ∂L/∂output (n, m), "
+    "∂L/∂X = G @ W.T has X's shape (n, k), and ∂L/∂W = X.T @ G has W's shape (k, m)."
+)
+HINT_WM_NO_G = (
+    "you left out output_grad: by the chain rule, backward multiplies by ∂L/∂output, the array it is given "
+    "(here not all ones): G @ W.T and X.T @ G."
+)
+HINT_WM_SWAPPED = "you returned the other gradient: _input_grad is ∂L/∂input_ = G @ W.T; _param_grad is ∂L/∂W = X.T @ G."
+HINT_WM_MEAN = "you divided by the batch size: the loss's gradient G already holds any 1/n, so ∂L/∂W = X.T @ G, a plain sum over the rows."
+HINT_BIAS_IDENTITY = (
+    "∂(x + B)/∂x is 1, so the input's gradient is output_grad itself, unchanged (not ones, not multiplied by B)."
+)
+HINT_BIAS_NOT_SUMMED = (
+    "B (1, m) is added to every row, so its gradient adds up the rows of output_grad: "
+    "output_grad.sum(axis=0, keepdims=True), shape (1, m) like B."
+)
+HINT_BIAS_AXIS1 = "you summed over axis 1 (the m outputs); sum over axis 0 (the n rows): one number per output, shape (1, m)."
+HINT_BIAS_KEEPDIMS = "the numbers are right but B has shape (1, m), not (m,): keep the axis, .sum(axis=0, keepdims=True)."
+HINT_BIAS_MEAN = "you averaged over the rows; B is added to every row, so their gradients add up: a sum, not a mean."
+HINT_BIAS_ALL = "you added up everything into one number: sum over axis 0 only, one number per output, shape (1, m)."
+HINT_STALE = (
+    "this is the gradient of an earlier call: compute backward from the output_grad it is given and the input of "
+    "the last forward, each time."
+)
+
+
+def _param_op(cls: Callable[..., Any], name: str, param: ndarray) -> Any:
+    __tracebackhide__ = True
+    return call_learner(cls, param.copy(), name=f"{name}(param)")
+
+
+def _param_backward(op: Any, name: str, G: ndarray, hints: Mapping[str, str]) -> tuple[Any, Any]:
+    """``op.backward(G)`` and then ``op.param_grad``; a shape error of the base class gets the hint for its shape."""
+    __tracebackhide__ = True
+    backward = _method(op, "backward", f"{name}(param)")
+    try:
+        input_grad = call_learner(backward, G.copy(), name=f"{name}.backward")
+    except CheckFailed as exc:
+        text = str(exc)
+        method = "_param_grad" if "_param_grad must return" in text else "_input_grad"
+        hints = {"received shape ()": f"{method} returned one number (or None): a missing `return`, or everything added "
+                                      "up into one number? It returns an array of the shape of what it is the gradient of.",
+                 **hints}
+        hint = next((h for key, h in hints.items() if key in text), None)
+        if hint and "Hint:" not in text:
+            raise CheckFailed(f"{text}\n  Hint: {hint}") from None
+        raise
+    try:
+        param_grad = op.param_grad
+    except AttributeError:
+        raise CheckFailed(f"{name}(param) has no attribute param_grad after backward: did you subclass ParamOperation?") from None
+    return input_grad, param_grad
+
+
+def check_WeightMultiply(WeightMultiply: Callable[..., Any], seed: int = 0,
+                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_PARAM_SHAPES) -> None:
+    """``WeightMultiply(W)`` with ``forward(X) = X @ W``: ``backward(G)`` returns ``∂L/∂X = G Wᵀ`` ``(n, k)`` and sets
+    ``param_grad = ∂L/∂W = Xᵀ G`` ``(k, m)``, both checked against central differences of ``Σ G ⊙ (X W)``;
+    then backward again with another ``G``, and a second forward on a new batch."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in shapes:
+        W = rng.normal(size=(k, m))
+        op = _param_op(WeightMultiply, "WeightMultiply", W)
+        forward = _method(op, "forward", "WeightMultiply(W)")
+        for attempt, label in ((0, "the first forward"), (1, "a second forward on a new batch")):
+            X = rng.normal(size=(n, k))
+            assert_close(_call(forward, X.copy(), name="WeightMultiply.forward"), X @ W, rtol=1e-9, atol=1e-12,
+                         what=f"WeightMultiply(W).forward(X) for X {X.shape}, W {W.shape}")
+            Gs = [rng.normal(size=(n, m)) for _ in range(2 if attempt == 0 else 1)]
+            for j, G in enumerate(Gs):
+                what = (f"after {label}, for X {X.shape}, W {W.shape}, output_grad {G.shape}"
+                        + (", backward called a second time with another output_grad" if j else ""))
+                shape_hints = {"_input_grad must return": HINT_WM_ORDER, "_param_grad must return": HINT_WM_ORDER}
+                input_grad, param_grad = _param_backward(op, "WeightMultiply", G, shape_hints)
+                ones = np.ones_like(G)
+                check_gradient(input_grad, lambda x: np.sum(G * (x @ W)), X, what=f"∂L/∂X from backward(output_grad) {what}",
+                               mistakes=[(HINT_WM_NO_G, ones @ W.T), (HINT_WM_SWAPPED, X.T @ G), (HINT_STALE, Gs[0] @ W.T)])
+                check_gradient(param_grad, lambda w: np.sum(G * (X @ w)), W, what=f"param_grad, ∂L/∂W, {what}",
+                               mistakes=[(HINT_WM_NO_G, X.T @ ones), (HINT_WM_SWAPPED, G @ W.T), (HINT_WM_MEAN, X.T @ G / n),
+                                         (HINT_STALE, X.T @ Gs[0])])
+
+
+def check_BiasAdd(BiasAdd: Callable[..., Any], seed: int = 0,
+                  shapes: Sequence[tuple[int, int, int]] = VISIBLE_PARAM_SHAPES) -> None:
+    """``BiasAdd(B)`` with ``forward(X) = X + B`` (``B`` of shape ``(1, m)`` added to every row): ``backward(G)``
+    returns ``∂L/∂X = G`` and sets ``param_grad = ∂L/∂B = Σ over rows of G``, shape ``(1, m)``; checked against
+    central differences, twice, and after a second forward."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, _, m in shapes:
+        B = rng.normal(size=(1, m))
+        op = _param_op(BiasAdd, "BiasAdd", B)
+        forward = _method(op, "forward", "BiasAdd(B)")
+        for attempt, label in ((0, "the first forward"), (1, "a second forward on a new batch")):
+            X = rng.normal(size=(n, m))
+            assert_close(_call(forward, X.copy(), name="BiasAdd.forward"), X + B, rtol=1e-9, atol=1e-12,
+                         what=f"BiasAdd(B).forward(X) for X {X.shape}, B {B.shape}")
+            Gs = [rng.normal(size=(n, m)) for _ in range(2 if attempt == 0 else 1)]
+            for j, G in enumerate(Gs):
+                what = (f"after {label}, for X {X.shape}, B {B.shape}, output_grad {G.shape}"
+                        + (", backward called a second time with another output_grad" if j else ""))
+                shape_hints = {f"received shape {(n, m)}": HINT_BIAS_NOT_SUMMED, f"received shape {(n, 1)}": HINT_BIAS_AXIS1,
+                               f"received shape {(m,)}": HINT_BIAS_KEEPDIMS, f"received shape {(1, 1)}": HINT_BIAS_ALL}
+                input_grad, param_grad = _param_backward(op, "BiasAdd", G, shape_hints)
+                check_gradient(input_grad, lambda x: np.sum(G * (x + B)), X, what=f"∂L/∂X from backward(output_grad) {what}",
+                               mistakes=[(HINT_BIAS_IDENTITY, np.ones_like(G)), (HINT_BIAS_IDENTITY, G * B),
+                                         (HINT_BIAS_IDENTITY, G + B), (HINT_STALE, Gs[0])])
+                check_gradient(param_grad, lambda b: np.sum(G * (X + b)), B, what=f"param_grad, ∂L/∂B, {what}",
+                               mistakes=[(HINT_BIAS_MEAN, G.mean(axis=0, keepdims=True)),
+                                         (HINT_STALE, Gs[0].sum(axis=0, keepdims=True))])
+
+
+# ---------------------------------------------------------------- dense_backward: a dense layer's backward, on a blank page
+
+#: (batch n, inputs k, units m): all different, batch > 1.
+VISIBLE_DENSE_SHAPES: tuple[tuple[int, int, int], ...] = ((5, 3, 4), (4, 6, 2), (7, 2, 3))
+HIDDEN_DENSE_SHAPES: tuple[tuple[int, int, int], ...] = ((3, 4, 5), (8, 5, 2), (6, 1, 3))
+
+HINT_DENSE_AT_M = (
+    "you took tanh' at X W, without B: the tanh's input is N = X W + B, so use 1 - tanh(N)², "
+    "or 1 - O² with the layer's output O."
+)
+HINT_DENSE_VALUE = "you multiplied by tanh's value O = tanh(N); the chain rule needs its derivative, 1 - O²."
+HINT_DENSE_NO_TANH = "you left out tanh's derivative: the gradient reaches N = X W + B through the tanh, so ∂L/∂N = G ⊙ (1 - O²)."
+HINT_DENSE_NOT_SQUARED = "tanh'(N) is 1 - tanh(N)², squared: 1 - O², not 1 - O."
+HINT_DENSE_OF_N = "you applied 1 - x² to N, the tanh's input; it belongs to the output: tanh'(N) = 1 - tanh(N)² = 1 - O²."
+HINT_DENSE_SIGMOID = "O(1 - O) is the sigmoid's derivative; tanh's is 1 - O²."
+HINT_DENSE_NO_G = (
+    "you left out output_grad: by the chain rule everything is multiplied by G = ∂L/∂O, the upstream gradient "
+    "the layer is given (not all ones here)."
+)
+HINT_DENSE_B_ROWS = "∂L/∂B must add up the rows of ∂L/∂N (B is added to every row): .sum(axis=0, keepdims=True), shape (1, m)."
+
+
+def _dense_forward(X: ndarray, W: ndarray, B: ndarray) -> ndarray:
+    return np.tanh(X @ W + B)
+
+
+def check_dense_backward(dense_backward: Callable[..., Any], seed: int = 0,
+                         shapes: Sequence[tuple[int, int, int]] = VISIBLE_DENSE_SHAPES) -> None:
+    """``dense_backward(X, W, B, output_grad)`` returns ``{"X": ∂L/∂X, "W": ∂L/∂W, "B": ∂L/∂B}`` for a dense layer
+    ``O = tanh(X W + B)`` and an upstream gradient ``G = ∂L/∂O``: each checked against central differences of
+    ``Σ G ⊙ tanh(X W + B)``, on shapes where the batch, the inputs and the units all differ."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, m in shapes:
+        X = rng.normal(size=(n, k))
+        W = rng.normal(size=(k, m)) / np.sqrt(k)
+        B = rng.uniform(0.5, 1.5, size=(1, m)) * rng.choice([-1.0, 1.0], size=(1, m))  # tanh' at N and at X W differ
+        G = rng.normal(size=(n, m))
+        label = f"from dense_backward for X {X.shape}, W {W.shape}, B {B.shape}, output_grad {G.shape}"
+        got = call_learner(dense_backward, X.copy(), W.copy(), B.copy(), G.copy(), name="dense_backward")
+        if not isinstance(got, Mapping):
+            raise CheckFailed(f"dense_backward should return a dict with the keys 'X', 'W', 'B'; it returned {type(got).__name__}.")
+        missing = [key for key in ("X", "W", "B") if key not in got]
+        if missing:
+            raise CheckFailed(f"dense_backward should return a dict with the keys 'X', 'W', 'B'; yours has {sorted(map(str, got))}.")
+        M = X @ W
+        out = np.tanh(M + B)
+        wrong = {HINT_DENSE_AT_M: G * (1 - np.tanh(M) ** 2), HINT_DENSE_VALUE: G * out, HINT_DENSE_NO_TANH: G,
+                 HINT_DENSE_NOT_SQUARED: G * (1 - out), HINT_DENSE_OF_N: G * (1 - (M + B) ** 2),
+                 HINT_DENSE_SIGMOID: G * out * (1 - out), HINT_DENSE_NO_G: 1 - out**2}
+        dN = G * (1 - out**2)
+        mistakes = {
+            "X": [(h, d @ W.T) for h, d in wrong.items()] + [(HINT_WM_ORDER, dN @ W.T @ np.eye(k)[::-1])],
+            "W": [(h, X.T @ d) for h, d in wrong.items()] + [(HINT_WM_MEAN, X.T @ dN / n)],
+            "B": [(h, d.sum(axis=0, keepdims=True)) for h, d in wrong.items()]
+                 + [(HINT_DENSE_B_ROWS, dN), (HINT_BIAS_MEAN, dN.mean(axis=0, keepdims=True)),
+                    (HINT_BIAS_KEEPDIMS, dN.sum(axis=0)), (HINT_BIAS_AXIS1, dN.sum(axis=1, keepdims=True))],
+        }
+        for key, point, f in (("B", B, lambda b: np.sum(G * _dense_forward(X, W, b))),
+                              ("W", W, lambda w: np.sum(G * _dense_forward(X, w, B))),
+                              ("X", X, lambda x: np.sum(G * _dense_forward(x, W, B)))):
+            check_gradient(got[key], f, point, what=f"∂L/∂{key} {label}", mistakes=mistakes[key])

@@ -491,3 +491,51 @@ def epoch_diagram(order: Sequence[int], batch_size: int, title: str | None = Non
             ha="left", va="top", fontsize=10, color="grey")
     ax.set_title(title or f"One epoch: {n} rows in batches of {batch_size}, one step per batch", fontsize=12)
     return fig
+
+
+def numerical_gradient_diagram(x: ndarray, f: Callable[[ndarray], float], index: tuple[int, int] = (0, 1),
+                               delta: float = 0.01, f_label: str = "f", title: str | None = None) -> Diagram:
+    """The central-difference gradient of a scalar function ``f`` of a 2-D array ``x``, one element at a time.
+
+    Left: ``x`` with the element ``index`` nudged up and down by ``delta`` (two copies: ``x`` itself is never
+    changed). Middle: ``f`` of each copy, one number each. Right: the gradient array, whose element ``index``
+    is ``(f(x + δ) - f(x - δ)) / (2δ)``; every other element is filled the same way, one nudge each.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"numerical_gradient_diagram draws a 2-D x; received shape {x.shape}")
+    n, k = x.shape
+    i, j = index
+    up, down = x.copy(), x.copy()
+    up[i, j] += delta
+    down[i, j] -= delta
+    f_up, f_down = float(f(up)), float(f(down))
+    grad = np.full(x.shape, np.nan)
+    grad[i, j] = (f_up - f_down) / (2 * delta)
+    gap = 2.6
+    left2 = k + gap + 4.2
+    width = left2 + k + 1.0
+    fig, ax = _canvas((-0.5, width), (-2.2 * n - 1.6, 1.6), inch_per_unit=0.62)
+    for row, (values, sign, f_value) in enumerate(((up, "+", f_up), (down, "−", f_down))):
+        top = -row * (n + 1.4)
+        colors = np.full(x.shape, BOX_COLOR, dtype=object)
+        colors[i, j] = ROW_COLOR
+        _cells(ax, values, 0.0, top, colors, fontsize=10)
+        ax.text(k / 2, top + 0.15, f"x {sign} δ at [{i}, {j}]  (a copy of x)", ha="center", va="bottom", fontsize=10)
+        _arrow(ax, (k + 0.2, top - n / 2), (k + gap - 0.2, top - n / 2))
+        ax.text(k + gap / 2, top - n / 2 + 0.15, f_label, ha="center", va="bottom", fontsize=12, fontweight="bold")
+        ax.text(k + gap, top - n / 2, f"{f_label}(x {sign} δ) = {f_value:.5f}", ha="left", va="center", fontsize=10.5,
+                color=VALUE_COLOR)
+    faded = np.isnan(grad)
+    shown = np.where(faded, 0.0, grad)
+    colors = np.where(faded, ZERO_COLOR, RESULT_COLOR)
+    mid = -(n + 1.4) / 2 - 0.2
+    for (a, b), v in np.ndenumerate(shown):
+        ax.add_patch(Rectangle((left2 + b, mid - a - 1), 1, 1, facecolor=colors[a, b], edgecolor=EDGE_COLOR, linewidth=1.1))
+        ax.text(left2 + b + 0.5, mid - a - 0.5, "?" if faded[a, b] else fmt(float(v)), ha="center", va="center",
+                fontsize=10, color="#9a9a9a" if faded[a, b] else "black")
+    ax.text(left2 + k / 2, mid + 0.15, f"gradient, shape {x.shape}", ha="center", va="bottom", fontsize=10)
+    ax.text(left2 + k / 2, mid - n - 0.3, f"[{i}, {j}]: ({f_up:.5f} − {f_down:.5f}) / (2 · {delta:g})\n"
+            "the other elements: one nudge each", ha="center", va="top", fontsize=9.5, color=GRAD_COLOR)
+    ax.set_title(title or "A numerical gradient: nudge one element up and down, difference of f over 2δ", fontsize=12)
+    return fig
