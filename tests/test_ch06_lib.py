@@ -824,3 +824,62 @@ def test_construction_checks_work_through_the_graders_channel(tmp_path: Any) -> 
             cs.check_BiasAdd(RemoteFunction(channel, "BiasAdd"))
     finally:
         gen.close()
+
+
+# ---------------------------------------------------------------- the numbers the chapter's prose quotes
+
+
+def test_the_numbers_in_chapter_06s_practitioner_checks_are_the_ones_its_code_prints() -> None:
+    import nbformat
+    from conftest import solution_path
+
+    from dlfs.data.prepare import one_hot
+    from dlfs.data.shipped import load_digits_data
+    from dlfs.nn.metrics import confusion_matrix, top_confusions
+    from dlfs.nn.optim import SGDMomentum
+    from dlfs.nn.trainer import Trainer
+
+    nb = nbformat.read(str(solution_path("06_softmax")), as_version=4)
+    text = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    d = load_digits_data(test_fraction=0.3, seed=0)
+    Y_train, Y_test = one_hot(d.y_train, 10), one_hot(d.y_test, 10)
+
+    def net(init: str, loss: Loss, dropout: float = 1.0) -> NeuralNetwork:
+        return NeuralNetwork([Dense(89, operations.Tanh(), weight_init=init, dropout=dropout),
+                              Dense(10, operations.Linear(), weight_init=init)], loss, seed=0)
+
+    for init in ("glorot", "standard"):  # 6.1: the mean loss before training
+        start = -np.sum(Y_train * losses.log_softmax(net(init, losses.SoftmaxCrossEntropy()).predict(d.X_train)), axis=1)
+        assert f"mean starting loss is {start.mean():.3f}" in text or f"the mean is {start.mean():.3f}" in text
+        share = f"{np.mean(start > 2 * np.log(10)):.0%}".replace("%", " %")
+        assert init == "glorot" and share == "0 %" or f"{share} of the images start above twice" in text
+
+    def overfit(loss: Loss) -> dict[str, list[float]]:  # 6.2: 300 steps on 20 images
+        return Trainer(net("glorot", loss), SGDMomentum(lr=0.3, momentum=0.9)).fit(
+            d.X_train[:20], Y_train[:20], d.X_train[:20], Y_train[:20], epochs=300, eval_every=1, batch_size=20, seed=0,
+            early_stopping=False, restore_best=False, progress=False)
+
+    class ForgotTheTarget(losses.SoftmaxCrossEntropy):
+        def _input_grad(self) -> ndarray:
+            return losses.softmax(self.prediction) / len(self.prediction)
+
+    class WrongSign(losses.SoftmaxCrossEntropy):
+        def _input_grad(self) -> ndarray:
+            return -super()._input_grad()
+
+    good, forgot, wrong = overfit(losses.SoftmaxCrossEntropy()), overfit(ForgotTheTarget()), overfit(WrongSign())
+    assert 1e-5 < good["train_loss"][-1] < 1e-3 and good["test_accuracy"][-1] == 1.0 and "to $10^{-4}$" in text
+    assert round(forgot["train_loss"][-1]) == 46 and forgot["test_accuracy"][-1] == 0.2 and "ends at 46 with 20 %" in text
+    assert 8.5e4 < wrong["train_loss"][-1] < 9.5e4 and wrong["test_accuracy"][-1] == 0.0 and r"$9 \cdot 10^{4}$" in text
+
+    trained = net("glorot", losses.SoftmaxCrossEntropy(), dropout=0.8)  # 6.3: section 5.1's cross-entropy network
+    Trainer(trained, SGDMomentum(lr=0.3, momentum=0.9, final_lr=0.01, decay="exponential")).fit(
+        d.X_train, Y_train, d.X_test, Y_test, epochs=100, eval_every=5, batch_size=60, seed=0,
+        early_stopping=False, restore_best=False, progress=False)
+    matrix = confusion_matrix(d.y_test, trained.predict(d.X_test), 10)
+    assert f"{np.trace(matrix)} of the {matrix.sum()} test digits" in text
+    assert f"({np.trace(matrix) / matrix.sum():.1%})".replace("%", " %") in text
+    (i, j, count), *rest = top_confusions(matrix, 10)
+    assert (i, j, count) == (8, 1, 2) and all(n == 1 for _, _, n in rest) and "an 8 read as a 1, happens twice" in text
+    recall = np.diag(matrix) / matrix.sum(axis=1)
+    assert [int(v) for v in np.argsort(recall)[:2]] == [8, 6] and "the 8s (93 %) and the 6s (94 %)" in text
