@@ -502,7 +502,7 @@ def test_a_wrong_answer_cannot_pass_by_changing_what_it_was_given() -> None:
 
 
 def test_case_values_cannot_hide_a_mistake() -> None:
-    for shape, lr, mu, steps in mc.VISIBLE_MOMENTUM_CASES + mc.HIDDEN_MOMENTUM_CASES:
+    for _shape, lr, mu, steps in mc.VISIBLE_MOMENTUM_CASES + mc.HIDDEN_MOMENTUM_CASES:
         assert steps >= 3 and lr not in (mu, 1 - mu, 1.0)  # step 2 onwards has a velocity; factors differ
     for lr, final_lr, max_epochs in mc.VISIBLE_SCHEDULES + mc.HIDDEN_SCHEDULES:
         assert 0 < final_lr < lr and max_epochs >= 2
@@ -686,3 +686,82 @@ def test_the_final_recipe_reaches_97_percent_on_the_digits_with_seed_0() -> None
     trainer.fit(d.X_train, y_train, d.X_test, y_test, epochs=100, eval_every=10, batch_size=60, seed=0,
                 early_stopping=False, restore_best=False, progress=False)  # the last epoch's weights: nothing peeks
     assert accuracy(net, d.X_test, y_test) >= 0.97
+
+
+# ---------------------------------------------------------------- the training tricks a learner meets next (library)
+
+
+def test_he_init_has_variance_two_over_n_in_and_uses_the_generator() -> None:
+    from dlfs.nn.init import INITIALIZERS, he_init
+
+    W = he_init(400, 300, np.random.default_rng(0))
+    assert W.shape == (400, 300) and abs(W.mean()) < 0.005
+    assert W.var() == pytest.approx(2 / 400, rel=0.02)  # not Glorot's 2 / 700
+    assert np.array_equal(W, he_init(400, 300, np.random.default_rng(0)))
+    assert INITIALIZERS["he"] is he_init
+    assert Dense(7, weight_init="he").weight_init == "he"
+    with pytest.raises(ValueError, match="n_in"):
+        he_init(0, 3, np.random.default_rng(0))
+
+
+def test_rmsprop_scales_each_step_by_the_running_rms_of_its_gradients() -> None:
+    from dlfs.nn.optim import RMSProp
+
+    param, grads = np.array([[1.0, -2.0, 3.0]]), [np.array([[0.5, -4.0, 0.0]]), np.array([[1.0, 2.0, -1.0]])]
+    opt, expected, s = RMSProp(lr=0.1, rho=0.9, eps=1e-8), param.copy(), np.zeros((1, 3))
+    for g in grads:
+        s = 0.9 * s + 0.1 * g**2
+        expected = expected - 0.1 * g / (np.sqrt(s) + 1e-8)
+        opt.step([param], [g])
+    np.testing.assert_allclose(param, expected, rtol=1e-12)
+    opt.reset()
+    assert opt.squares == {}
+
+
+def test_adam_first_step_is_about_lr_times_the_sign_and_later_steps_follow_the_formula() -> None:
+    from dlfs.nn.optim import Adam
+
+    param = np.array([[1.0, -2.0], [0.5, 3.0]])
+    g1, g2 = np.array([[1e-3, -50.0], [2.0, 0.0]]), np.array([[-1.0, 3.0], [2.0, 1.0]])
+    opt = Adam(lr=0.01)
+    start = param.copy()
+    opt.step([param], [g1])  # bias correction: the first step is lr * sign(g), whatever the gradient's size
+    np.testing.assert_allclose(param - start, -0.01 * np.sign(g1), atol=1e-7)
+    m, v = 0.1 * g1, 0.001 * g1**2
+    m, v = 0.9 * m + 0.1 * g2, 0.999 * v + 0.001 * g2**2
+    expected = param - 0.01 * (m / (1 - 0.9**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    opt.step([param], [g2])
+    np.testing.assert_allclose(param, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="beta1"):
+        Adam(beta1=1.0)
+
+
+def test_adam_and_rmsprop_walk_down_a_bowl_with_badly_scaled_axes() -> None:
+    from dlfs.nn.optim import Adam, RMSProp
+
+    scale = np.array([[100.0, 0.01]])  # loss = sum(scale * w**2) / 2: one steep, one flat direction
+    for opt in (Adam(lr=0.05), RMSProp(lr=0.01)):
+        w = np.array([[1.0, 1.0]])
+        for _ in range(500):
+            opt.step([w], [scale * w])
+        assert np.all(np.abs(w) < 0.1), (type(opt).__name__, w)
+
+
+def test_weight_decay_adds_the_l2_penalty_gradient_to_every_optimizer() -> None:
+    from dlfs.checks.gradcheck import numerical_gradient
+    from dlfs.nn.optim import SGD, Adam, RMSProp, SGDMomentum
+
+    rng = np.random.default_rng(3)
+    param, grad = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    penalty_grad = numerical_gradient(lambda p: 0.05 / 2 * np.sum(p**2), param)
+    for make in (lambda wd: SGD(lr=0.1, weight_decay=wd), lambda wd: SGDMomentum(lr=0.1, weight_decay=wd),
+                 lambda wd: RMSProp(lr=0.1, weight_decay=wd), lambda wd: Adam(lr=0.1, weight_decay=wd)):
+        with_decay, by_hand = param.copy(), param.copy()
+        make(0.05).step([with_decay], [grad.copy()])
+        make(0.0).step([by_hand], [grad + penalty_grad])
+        np.testing.assert_allclose(with_decay, by_hand, rtol=1e-8)
+        without = param.copy()
+        make(0.0).step([without], [grad.copy()])
+        assert not np.allclose(with_decay, without)  # the decay changed the step
+    with pytest.raises(ValueError, match="weight_decay"):
+        SGD(weight_decay=-1.0)

@@ -76,7 +76,7 @@ class Dense(Layer):
     Args:
         neurons: output width.
         activation: an :class:`Operation` (default :class:`Sigmoid`); the layer uses its own copy.
-        weight_init: ``"standard"`` (N(0, 1)) or ``"glorot"`` (N(0, 2 / (n_in + n_out))).
+        weight_init: ``"standard"`` (N(0, 1)), ``"glorot"`` (N(0, 2 / (n_in + n_out))) or ``"he"`` (N(0, 2 / n_in), for ReLU).
             Biases start at 0.
         dropout: keep probability; 1.0 means no dropout layer.
         seed: seeds the weights and the dropout masks; :class:`dlfs.nn.network.NeuralNetwork`
