@@ -765,3 +765,18 @@ def test_weight_decay_adds_the_l2_penalty_gradient_to_every_optimizer() -> None:
         assert not np.allclose(with_decay, without)  # the decay changed the step
     with pytest.raises(ValueError, match="weight_decay"):
         SGD(weight_decay=-1.0)
+
+
+def test_a_float32_schedule_passes_also_as_the_python_floats_class_grading_delivers() -> None:
+    # in `dlfs grade` a NumPy number crosses the kernel channel as a Python float: np.float32 -> float
+    def as_float32(lr: float, final_lr: float, epoch: int, max_epochs: int) -> float:
+        return float(np.float32(lr * (final_lr / lr) ** (epoch / (max_epochs - 1))))
+
+    mc.check_exponential_decay(as_float32)
+    mc.check_exponential_decay(as_float32, seed=31, schedules=mc.HIDDEN_SCHEDULES)
+
+    def off_by_one_float32(lr: float, final_lr: float, epoch: int, max_epochs: int) -> float:
+        return float(np.float32(lr * (final_lr / lr) ** (epoch / max_epochs)))
+
+    with pytest.raises(CheckFailed, match="max_epochs"):  # the looser tolerance still sees the classic mistake
+        mc.check_exponential_decay(off_by_one_float32)
