@@ -156,6 +156,8 @@ def test_gradient_descent_reaches_scikit_learns_closed_form_within_one_percent()
 def _forward_other_way(X_batch: np.ndarray, y_batch: np.ndarray, weights: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
     if y_batch.ndim != 2 or y_batch.shape != (len(X_batch), 1):
         raise ValueError(f"y_batch must be ({len(X_batch)}, 1), got {y_batch.shape}")
+    if weights["W"].shape != (X_batch.shape[1], 1) or weights["B"].size != 1:
+        raise ValueError(f"W must be ({X_batch.shape[1]}, 1) and B one number; got {weights['W'].shape}, {weights['B'].shape}")
     N = np.einsum("nk,km->nm", X_batch, weights["W"])
     P = N + weights["B"][0, 0]
     return np.square(P - y_batch).sum() / len(P), {"X": X_batch, "N": N, "P": P, "y": y_batch}
@@ -259,12 +261,50 @@ def _forward_mistake(kind: str) -> Callable[..., Any]:
         info = {"X": X, "N": P if kind == "N with bias" else N, "P": P, "y": y}
         if kind == "mutates X":
             X *= 2
+        if kind == "y two columns" and (w["W"].shape != (X.shape[1], 1) or w["B"].shape != (1, 1)
+                                        or y.ndim != 2 or y.shape[0] != X.shape[0]):
+            raise ValueError("shapes do not fit")
         if kind == "no key":
             del info["N"]
         if kind == "assert":
-            assert y.shape == (X.shape[0], 1)
+            assert w["W"].shape == (X.shape[1], 1) and w["B"].shape == (1, 1) and y.shape == (X.shape[0], 1)
         return loss, info
     return forward_linear_regression
+
+
+def _forward_checks_ndim_only(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    # the issue's example: checks y's rows and W's rows, so a W of shape (k, 2) or a y with two columns slips through
+    if y.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[1] != w["W"].shape[0]:
+        raise ValueError("shapes do not fit")
+    return _unchecked_forward(X, y, w)
+
+
+def _unchecked_forward(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    N = X @ w["W"]
+    P = N + w["B"]
+    return float(np.mean((P - y) ** 2)), {"X": X, "N": N, "P": P, "y": y}
+
+
+def _forward_checks_w_rows_only(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    if w["W"].shape != (X.shape[1], 1):
+        raise ValueError(f"W must be ({X.shape[1]}, 1)")
+    return _unchecked_forward(X, y, w)
+
+
+def _forward_flat_y_accepted(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    if w["W"].shape != (X.shape[1], 1) or w["B"].shape != (1, 1):
+        raise ValueError("W or B has the wrong shape")
+    return _unchecked_forward(X, y, w)
+
+
+def _forward_list_info(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[float, dict[str, Any]]:
+    loss, info = R.forward_linear_regression(X, y, w)
+    return loss, {**info, "P": info["P"].tolist()}
+
+
+def _forward_float_loss_list(X: np.ndarray, y: np.ndarray, w: dict[str, np.ndarray]) -> tuple[Any, dict[str, Any]]:
+    loss, info = R.forward_linear_regression(X, y, w)
+    return [loss], info
 
 
 MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
@@ -277,7 +317,13 @@ MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
     (lrc.check_forward_linear_regression, _forward_mistake("N with bias"), "before the bias is added"),
     (lrc.check_forward_linear_regression, _forward_mistake("mutates X"), "in place"),
     (lrc.check_forward_linear_regression, _forward_mistake("no key"), "'N' is missing"),
-    (lrc.check_forward_linear_regression, _forward_mistake("none"), "broadcasts to shape (6, 6)"),
+    (lrc.check_forward_linear_regression, _forward_mistake("none"), "X @ W has 2 columns"),
+    (lrc.check_forward_linear_regression, _forward_checks_ndim_only, "Check W's shape, both numbers"),
+    (lrc.check_forward_linear_regression, _forward_checks_w_rows_only, "Check B's shape too"),
+    (lrc.check_forward_linear_regression, _forward_flat_y_accepted, "broadcasts to shape (6, 6)"),
+    (lrc.check_forward_linear_regression, _forward_list_info, "received a Python list"),
+    (lrc.check_forward_linear_regression, _forward_float_loss_list, "received a Python list"),
+    (lrc.check_forward_linear_regression, _forward_mistake("y two columns"), "not only y_batch.ndim"),
     (lrc.check_forward_linear_regression, _forward_mistake("assert"), "raised AssertionError"),
     (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": 2 * X.T @ (P - y), "B": _right_b(P, y, n)}), "1/n of the mean"),
     (lrc.check_loss_gradients, _lin(lambda X, N, P, y, n: {"W": X.T @ (P - y) / n, "B": _right_b(P, y, n)}), "the factor 2"),
@@ -417,3 +463,189 @@ def test_figures_and_explorer_work_headless_with_titles_and_labels(capfd: pytest
         loss_surface_explorer(d.X_train, d.y_train, names, pairs=(("bmi", "nope"),))
     with pytest.raises(ValueError, match="10 values"):
         plot_feature_weights({"a": np.ones(3)}, names)
+
+
+# ---------------------------------------------------------------- train_epoch: the training loop, written by the learner
+
+
+def _epoch_array_split(X: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray], forward: Callable[..., Any],
+                       backward: Callable[..., Any], learning_rate: float, batch_size: int, order: np.ndarray) -> dict[str, np.ndarray]:
+    # batches by slicing a reordered copy, a while loop, in-place updates on its own copies
+    Xs, ys = X[order], y[order]
+    w = {key: value.copy() for key, value in weights.items()}
+    start = 0
+    while start < len(Xs):
+        _, info = forward(Xs[start:start + batch_size], ys[start:start + batch_size], w)
+        for key, grad in backward(info, w).items():
+            w[key] -= learning_rate * grad
+        start += batch_size
+    return w
+
+
+def _epoch_mistake(kind: str) -> Callable[..., Any]:
+    def train_epoch(X: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray], forward: Callable[..., Any],
+                    backward: Callable[..., Any], learning_rate: float, batch_size: int, order: np.ndarray) -> Any:
+        n = len(X)
+        rows = np.arange(n) if kind == "no order" else order
+        w = dict(weights)
+        stop = n - batch_size + 1 if kind == "drop last" else n
+        for start in range(0, stop, batch_size):
+            r = rows[start:start + batch_size]
+            y_rows = np.arange(n)[start:start + batch_size] if kind == "y order" else r
+            _, info = forward(X[r], y[y_rows], w)
+            grads = backward(info, w)
+            if kind == "in place":
+                for key in w:
+                    w[key] -= learning_rate * grads[key]
+                continue
+            sign = -1.0 if kind == "ascent" else 1.0
+            w = {key: w[key] - sign * learning_rate * grads[key] for key in w}
+            if kind == "first batch":
+                break
+        if kind == "W only":
+            return {**weights, "W1": w["W1"]}
+        if kind == "tuple":
+            return tuple(w.values())
+        if kind == "list values":
+            return {key: value.tolist() for key, value in w.items()}
+        return w
+    return train_epoch
+
+
+EPOCH_RIGHT = [
+    (R.train_epoch, {}),
+    (R.train_epoch, {"seed": 17, "cases": lrc.HIDDEN_EPOCH_CASES}),
+    (_epoch_array_split, {}),
+    (_epoch_array_split, {"seed": 3, "cases": lrc.HIDDEN_EPOCH_CASES}),
+]
+
+
+@pytest.mark.parametrize(("answer", "kwargs"), EPOCH_RIGHT)
+def test_train_epoch_check_accepts_right_answers(answer: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    lrc.check_train_epoch(answer, **kwargs)
+
+
+EPOCH_MISTAKES = [
+    ("no order", "in the rows' own order"),
+    ("y order", "the rows of y in their own order"),
+    ("drop last", "you left out the last, smaller batch"),
+    ("ascent", "your steps go uphill"),
+    ("first batch", "one step on the first batch only"),
+    ("in place", "changed its input `weights['W1']` in place"),
+    ("W only", "left 'B1', 'W2', 'B2' unchanged"),
+    ("tuple", "should return a dict"),
+    ("list values", "received a Python list"),
+]
+
+
+@pytest.mark.parametrize(("kind", "message"), EPOCH_MISTAKES)
+def test_train_epoch_check_names_the_classic_mistake(kind: str, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        lrc.check_train_epoch(_epoch_mistake(kind))
+    assert message in str(info.value), str(info.value)
+
+
+def test_train_epoch_check_names_steps_not_taken_one_after_another() -> None:
+    def same_start(X: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray], forward: Callable[..., Any],
+                   backward: Callable[..., Any], lr: float, b: int, order: np.ndarray) -> dict[str, np.ndarray]:
+        total = {key: np.zeros_like(value) for key, value in weights.items()}
+        for start in range(0, len(X), b):
+            _, info = forward(X[order[start:start + b]], y[order[start:start + b]], weights)
+            for key, grad in backward(info, weights).items():
+                total[key] = total[key] + grad
+        return {key: weights[key] - lr * total[key] for key in weights}
+
+    def full_batch(X: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray], forward: Callable[..., Any],
+                   backward: Callable[..., Any], lr: float, b: int, order: np.ndarray) -> dict[str, np.ndarray]:
+        _, info = forward(X, y, weights)
+        return {key: weights[key] - lr * g for key, g in backward(info, weights).items()}
+
+    def ignores_forward(X: np.ndarray, y: np.ndarray, weights: dict[str, np.ndarray], forward: Callable[..., Any],
+                        backward: Callable[..., Any], lr: float, b: int, order: np.ndarray) -> dict[str, np.ndarray]:
+        # calls the chapter's linear regression instead of the functions it was given
+        return R.train_epoch(X, y, weights, R.forward_linear_regression, R.loss_gradients, lr, b, order)
+
+    for answer, message in ((same_start, "every batch's gradient was taken at the starting weights"),
+                            (full_batch, "one step on all the rows at once"),
+                            (ignores_forward, "raised ValueError")):
+        with pytest.raises(CheckFailed) as info:
+            lrc.check_train_epoch(answer)
+        assert message in str(info.value), str(info.value)
+
+
+def test_library_train_is_train_epoch_on_shuffled_orders() -> None:
+    X, y, _ = _linear(23, 3, seed=5)
+    start = R.init_weights(3, seed=1)
+    trained, _ = R.train(X, y, start, learning_rate=0.05, epochs=4, batch_size=5, seed=9)
+    rng, w = np.random.default_rng(9), start
+    for _ in range(4):
+        w = R.train_epoch(X, y, w, R.forward_linear_regression, R.loss_gradients, 0.05, 5, rng.permutation(23))
+    for key in start:
+        np.testing.assert_array_equal(trained[key], w[key])
+
+
+def test_probe_model_gradients_match_numerical_gradients() -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    w = {"W1": rng.normal(size=(3, 4)), "B1": rng.normal(size=(1, 4)), "W2": rng.normal(size=(4, 1)), "B2": rng.normal(size=(1, 1))}
+    _, info = lrc.probe_forward(X, y, w)
+    grads = lrc.probe_backward(info, w)
+    for key in w:
+        np.testing.assert_allclose(grads[key], numerical_gradient(lambda v, key=key: lrc.probe_forward(X, y, {**w, key: v})[0], w[key]),
+                                   rtol=1e-6, atol=1e-9)
+
+
+def test_train_epoch_check_works_through_the_graders_channel(tmp_path: Any) -> None:
+    from conftest import open_channel
+
+    from dlfs_autograder.remote import RemoteFunction
+
+    code = ("from dlfs.regression import _epoch\n"
+            "def train_epoch(X, y, weights, forward, backward, learning_rate, batch_size, order):\n"
+            "    return _epoch(X, y, weights, forward, backward, learning_rate, batch_size, order)\n"
+            "def no_order(X, y, weights, forward, backward, learning_rate, batch_size, order):\n"
+            "    return _epoch(X, y, weights, forward, backward, learning_rate, batch_size, sorted(order))\n")
+    channel_gen = open_channel(tmp_path, code, cell_seconds=20)
+    channel = next(channel_gen)
+    try:
+        lrc.check_train_epoch(RemoteFunction(channel, "train_epoch"))
+        with pytest.raises(CheckFailed, match="in the rows' own order"):
+            lrc.check_train_epoch(RemoteFunction(channel, "no_order"))
+    finally:
+        channel_gen.close()
+
+
+# ---------------------------------------------------------------- the numbers the chapter's prose quotes
+
+
+def _prose(chapter: str) -> str:
+    import nbformat
+
+    from conftest import solution_path
+    nb = nbformat.read(str(solution_path(chapter)), as_version=4)
+    return " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_the_numbers_in_chapter_05s_prose_are_the_ones_its_code_prints() -> None:
+    from sklearn.linear_model import LinearRegression
+
+    text = _prose("05_linear_regression")
+    d = load_diabetes_data(test_fraction=0.3, seed=0)
+    w, history = R.train(d.X_train, d.y_train, R.init_weights(10, seed=0), learning_rate=0.03, epochs=300,
+                         batch_size=32, seed=0)
+    before, after = history["train"][0], history["train"][-1]
+    assert round(before, -4) == 30_000 and "about 30,000" in text
+    assert round(after, -2) == 2_900 and "to about 2,900" in text
+    assert history["train"][5] < 1.2 * after  # "within a few epochs, and then hardly moves"
+    mae_test, std_test = R.mae(d.y_test, R.predict(d.X_test, w)), float(d.y_test.std())
+    assert f"about {round(mae_test)} points" in text and f"deviation is about {round(std_test)}" in text
+    names = list(d.feature_names)
+    corr = np.corrcoef(d.X_train[:, names.index("s1")], d.X_train[:, names.index("s2")])[0, 1]
+    assert f"strongly correlated ({corr:.2f})" in text
+    assert f"{len(d.X_test)} test patients" in text and f"{len(d.X_train)} patients" in text and "442" in text
+    closed = R.rmse(d.y_test, LinearRegression().fit(d.X_train, d.y_train).predict(d.X_test))
+    assert abs(R.rmse(d.y_test, R.predict(d.X_test, w)) - closed) / closed < 0.01 and "within 1 %" in text
+    # a hidden unit's step is centred at x = -B1 / W1, as the text of section 16 and question 4 say
+    assert "x = -B_{1,j} / W_{1,j}" in text
+    x = np.array([[1.5]])
+    assert sigmoid(x * 2.0 - 3.0)[0, 0] == 0.5

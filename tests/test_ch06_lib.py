@@ -43,9 +43,17 @@ def softmax_loop(x: ndarray) -> ndarray:
     return out
 
 
-def softmax_transposed(x: ndarray) -> list[list[float]]:
+def softmax_transposed(x: ndarray) -> ndarray:
     e = np.exp(x.T - x.T.max(axis=0))
-    return (e / e.sum(axis=0)).T.tolist()  # a nested list is fine: the check calls np.asarray on it
+    return (e / e.sum(axis=0)).T  # a transposed view: any layout of the right numbers is fine
+
+
+def softmax_float32(x: ndarray) -> ndarray:
+    return losses.softmax(x).astype(np.float32)  # float32 is compared at float32's precision
+
+
+def softmax_list(x: ndarray) -> list[list[float]]:
+    return losses.softmax(x).tolist()  # a nested list is refused: results are NumPy arrays
 
 
 class CrossEntropyByIndex(Loss):
@@ -62,6 +70,16 @@ class CrossEntropyByIndex(Loss):
         grad = losses.softmax(self.prediction)
         grad[np.arange(n), self.target.argmax(axis=1)] -= 1.0
         return grad / n
+
+
+class CrossEntropyFloat32(Loss):
+    """float32 loss and gradient."""
+
+    def _output(self) -> np.float32:
+        return np.float32(-np.sum(self.target * losses.log_softmax(self.prediction)) / self.prediction.shape[0])
+
+    def _input_grad(self) -> ndarray:
+        return ((losses.softmax(self.prediction) - self.target) / self.prediction.shape[0]).astype(np.float32)
 
 
 class CrossEntropyPlain:
@@ -87,19 +105,35 @@ class SigmoidFromInput(Operation):
         return e / (1.0 + e) ** 2 * output_grad
 
 
+class CrossEntropyListLoss(CrossEntropyPlain):
+    def forward(self, prediction: ndarray, target: ndarray) -> Any:
+        return [super().forward(prediction, target)]
+
+
+class SigmoidFloat32(Operation):
+    def _output(self) -> ndarray:
+        return sigmoid(self.input_).astype(np.float32)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return (self.output * (1 - self.output) * output_grad).astype(np.float32)
+
+
 RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
     (cs.check_softmax, losses.softmax, {}),
     (cs.check_softmax, losses.softmax, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_softmax, softmax_logsumexp, {}),
     (cs.check_softmax, softmax_loop, {"shapes": cs.HIDDEN_SHAPES}),
     (cs.check_softmax, softmax_transposed, {}),
+    (cs.check_softmax, softmax_float32, {"shapes": cs.HIDDEN_SHAPES}),
     (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {}),
     (cs.check_SoftmaxCrossEntropy, losses.SoftmaxCrossEntropy, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_SoftmaxCrossEntropy, CrossEntropyByIndex, {}),
     (cs.check_SoftmaxCrossEntropy, CrossEntropyPlain, {"shapes": cs.HIDDEN_SHAPES}),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyFloat32, {}),
     (cs.check_Sigmoid, operations.Sigmoid, {}),
     (cs.check_Sigmoid, operations.Sigmoid, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
     (cs.check_Sigmoid, SigmoidFromInput, {}),
+    (cs.check_Sigmoid, SigmoidFloat32, {"seed": 5, "shapes": cs.HIDDEN_SHAPES}),
 ]
 
 
@@ -129,6 +163,42 @@ def _no_keepdims_softmax(x: ndarray) -> ndarray:
 def _whole_softmax(x: ndarray) -> ndarray:
     e = np.exp(x - x.max())
     return e / e.sum()
+
+
+def _row_max_column_sum_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _column_max_softmax(x: ndarray) -> ndarray:
+    e = np.exp(x - x.max(axis=0, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class CrossEntropyFirstBatchOnly(Loss):
+    """Computes the softmax once, on the first batch it sees, and keeps it."""
+
+    def _output(self) -> float:
+        return _ce(self.prediction, self.target)
+
+    def _input_grad(self) -> ndarray:
+        if not hasattr(self, "p"):
+            self.p = losses.softmax(self.prediction)
+        return (self.p - self.target) / self.prediction.shape[0]
+
+
+class CrossEntropyShiftsInPlace(Loss):
+    """Subtracts the row maximum from the stored logits in place during backward: a second backward is wrong."""
+
+    def _output(self) -> float:
+        return _ce(self.prediction, self.target)
+
+    def _input_grad(self) -> ndarray:
+        z = self.prediction
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        z[...] = e / e.sum(axis=1, keepdims=True)
+        return (z - self.target) / z.shape[0]
 
 
 def _no_return_softmax(x: ndarray) -> None:
@@ -194,6 +264,29 @@ def _sigmoid_op(grad: Callable[[Operation, ndarray], Any]) -> type[Operation]:
     return Mistaken
 
 
+class SigmoidKeepsFirstGradient(Operation):
+    def _output(self) -> ndarray:
+        self.cached: ndarray | None = None
+        return sigmoid(self.input_)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        if self.cached is None:
+            self.cached = self.output * (1 - self.output) * output_grad
+        return self.cached
+
+
+class SigmoidOverwritesOutput(Operation):
+    """Turns the stored output into σ' in place: right once, wrong the second time."""
+
+    def _output(self) -> ndarray:
+        return sigmoid(self.input_)
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        s = self.output
+        s *= 1 - s
+        return s * output_grad
+
+
 def _unstable_dsigmoid(op: Operation, g: ndarray) -> ndarray:
     e = np.exp(-op.input_)
     return e / (1 + e) ** 2 * g
@@ -205,6 +298,11 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_softmax, _global_max_softmax, "maximum of the whole array"),
     (cs.check_softmax, _no_keepdims_softmax, "keepdims=True"),
     (cs.check_softmax, lambda x: losses.softmax(x, axis=0), "normalised each column (axis=0"),
+    (cs.check_softmax, _row_max_column_sum_softmax, "you normalised over axis 0"),
+    (cs.check_softmax, _column_max_softmax, "you subtracted each column's maximum"),
+    (cs.check_softmax, softmax_list, "received a Python list"),
+    (cs.check_softmax, lambda x: np.dot(x[0], x[0]), "received one number"),
+    (cs.check_softmax, lambda x: losses.softmax(x) * x.shape[0], "exactly 4 times the expected one"),
     (cs.check_softmax, _whole_softmax, "sum over the whole array"),
     (cs.check_softmax, lambda x: x / x.sum(axis=1, keepdims=True), "normalised the logits themselves"),
     (cs.check_softmax, losses.log_softmax, "this is log(softmax(x))"),
@@ -240,6 +338,11 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: _ce_grad(z, y).T),
      "_input_grad must return the prediction's shape"),
     (cs.check_SoftmaxCrossEntropy, _loss(_ce, _naive_ce_grad), "compute the softmax with each row's max subtracted"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyFirstBatchOnly, "the object of the batch before, used again"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyShiftsInPlace, "a second call of backward()"),
+    (cs.check_SoftmaxCrossEntropy, CrossEntropyListLoss, "received a Python list"),
+    (cs.check_SoftmaxCrossEntropy, _loss(_ce, lambda z, y: (_row_max_column_sum_softmax(z) - y) / z.shape[0]),
+     "runs over axis 0"),
     # Sigmoid
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * g), "you used σ(x), the function's value"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 - op.output)),
@@ -251,6 +354,9 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: -op.output * (1 - op.output) * g), "opposite sign"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: op.output * (1 + op.output) * g), "with a minus"),
     (cs.check_Sigmoid, _sigmoid_op(_unstable_dsigmoid), "never overflows"),
+    (cs.check_Sigmoid, SigmoidKeepsFirstGradient, "for the output_grad of the first call"),
+    (cs.check_Sigmoid, SigmoidOverwritesOutput, "called a second time"),
+    (cs.check_Sigmoid, _sigmoid_op(lambda op, g: (op.output * (1 - op.output) * g).tolist()), "received a Python list"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: None), "did you forget `return`"),
     (cs.check_Sigmoid, _sigmoid_op(lambda op, g: np.sum(op.output * (1 - op.output) * g, axis=0)),
      "_input_grad must return the input's shape"),
@@ -444,3 +550,336 @@ def test_plots_have_titles_and_labelled_axes() -> None:
         assert _titled(fig)
         labelled = [ax for ax in fig.axes if ax.get_xlabel() and ax.get_ylabel()]
         assert labelled, f"no labelled axes in {fig.axes[0].get_title()!r}"
+
+
+# ---------------------------------------------------------------- the construction exercises: numerical_gradient,
+# WeightMultiply, BiasAdd, dense_backward
+
+from dlfs.checks.gradcheck import numerical_gradient as reference_numerical_gradient  # noqa: E402
+from dlfs.nn.layers import dense_backward as reference_dense_backward  # noqa: E402
+from dlfs.nn.operations import BiasAdd, ParamOperation, WeightMultiply  # noqa: E402
+
+
+def numgrad_flat(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> ndarray:
+    """Over the flattened elements, a one-hot nudge array, float32 result."""
+    flat = x.astype(float).ravel()
+    grad = np.empty_like(flat)
+    for i in range(flat.size):
+        e = np.zeros_like(flat)
+        e[i] = delta
+        grad[i] = (f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))) / (2 * delta)
+    return grad.reshape(x.shape).astype(np.float32)
+
+
+def numgrad_restores_exactly(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> ndarray:
+    """Nudges a copy in place and puts the old value back by assignment (exact)."""
+    work, grad = x.copy(), np.zeros_like(x, dtype=float)
+    for idx in np.ndindex(x.shape):
+        old = work[idx]
+        work[idx] = old + delta
+        up = f(work)
+        work[idx] = old - delta
+        down = f(work)
+        work[idx] = old
+        grad[idx] = (up - down) / (2 * delta)
+    return grad
+
+
+def _numgrad(kind: str) -> Callable[..., Any]:
+    def numerical_gradient(f: Callable[[ndarray], float], x: ndarray, delta: float = 1e-6) -> Any:
+        if kind == "in place":
+            grad = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                x[idx] += delta
+                up = f(x)
+                x[idx] -= 2 * delta
+                down = f(x)
+                x[idx] += delta
+                grad[idx] = (up - down) / (2 * delta)
+            return grad
+        if kind == "not restored":
+            grad = np.zeros_like(x)
+            for idx in np.ndindex(x.shape):
+                x[idx] += delta
+                grad[idx] = (f(x) - f(x - 2 * delta * (np.arange(x.size).reshape(x.shape) == np.ravel_multi_index(idx, x.shape)))) / (2 * delta)
+            return grad
+        if kind == "own delta":
+            return reference_numerical_gradient(f, x, 1e-4)
+        if kind == "forward":
+            return numgrad_flat(lambda v: f(v), x, delta) * 0 + np.array(
+                [(f(x + delta * (np.arange(x.size) == i).reshape(x.shape)) - f(x)) / delta for i in range(x.size)]).reshape(x.shape)
+        if kind == "2 delta":
+            return reference_numerical_gradient(f, x, delta) * 2
+        if kind == "list":
+            return reference_numerical_gradient(f, x, delta).tolist()
+        if kind == "rows":
+            grad = np.zeros(len(x))
+            for i in range(len(x)):
+                up, down = x.copy(), x.copy()
+                up[i] += delta
+                down[i] -= delta
+                grad[i] = (f(up) - f(down)) / (2 * delta)
+            return grad
+        raise AssertionError(kind)
+    return numerical_gradient
+
+
+class WeightMultiplyEinsum(ParamOperation):
+    def _output(self) -> ndarray:
+        return self.input_ @ self.param
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return np.einsum("nm,km->nk", output_grad, self.param)
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        return np.einsum("nk,nm->km", self.input_, output_grad).astype(np.float32)
+
+
+class BiasAddOnes(ParamOperation):
+    def _output(self) -> ndarray:
+        return self.input_ + self.param
+
+    def _input_grad(self, output_grad: ndarray) -> ndarray:
+        return output_grad.copy()
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        return np.ones((1, output_grad.shape[0])) @ output_grad  # a row of ones adds up the rows
+
+
+def _param_class(base: type, input_grad: Callable[[Any, ndarray], Any] | None = None,
+                 param_grad: Callable[[Any, ndarray], Any] | None = None) -> type:
+    """A subclass of the library's WeightMultiply or BiasAdd with one method replaced by a mistake."""
+    methods: dict[str, Any] = {}
+    if input_grad is not None:
+        methods["_input_grad"] = lambda self, g: input_grad(self, g)
+    if param_grad is not None:
+        methods["_param_grad"] = lambda self, g: param_grad(self, g)
+    return type(base.__name__, (base,), methods)
+
+
+class WeightMultiplyCachesInput(WeightMultiply):
+    """Keeps the first batch's input for param_grad: wrong after a second forward."""
+
+    def _param_grad(self, output_grad: ndarray) -> ndarray:
+        if not hasattr(self, "first"):
+            self.first = self.input_
+        return self.first.T @ output_grad
+
+
+def dense_backward_from_layers(X: ndarray, W: ndarray, B: ndarray, output_grad: ndarray) -> dict[str, ndarray]:
+    """The library's framework, used as the exercise's stand-in: WeightMultiply, BiasAdd, Tanh in a row."""
+    ops = [WeightMultiply(W.copy()), BiasAdd(B.copy()), operations.Tanh()]
+    out = X
+    for op in ops:
+        out = op.forward(out)
+    grad = output_grad
+    for op in reversed(ops):
+        grad = op.backward(grad)
+    return {"X": grad, "W": ops[0].param_grad, "B": ops[1].param_grad}  # type: ignore[dict-item]
+
+
+def _dense(dN: Callable[[ndarray, ndarray, ndarray, ndarray], ndarray], b: Callable[[ndarray], Any] = lambda d: d.sum(axis=0, keepdims=True)) -> Callable[..., Any]:
+    def dense_backward(X: ndarray, W: ndarray, B: ndarray, output_grad: ndarray) -> dict[str, Any]:
+        d = dN(X, W, B, output_grad)
+        return {"X": d @ W.T, "W": X.T @ d, "B": b(d)}
+    return dense_backward
+
+
+CONSTRUCTION_RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (cs.check_numerical_gradient, reference_numerical_gradient, {}),
+    (cs.check_numerical_gradient, reference_numerical_gradient, {"seed": 3, "cases": cs.HIDDEN_NUMGRAD_CASES}),
+    (cs.check_numerical_gradient, numgrad_flat, {}),
+    (cs.check_numerical_gradient, numgrad_restores_exactly, {"seed": 3, "cases": cs.HIDDEN_NUMGRAD_CASES}),
+    (cs.check_WeightMultiply, WeightMultiply, {}),
+    (cs.check_WeightMultiply, WeightMultiplyEinsum, {"seed": 5, "shapes": cs.HIDDEN_PARAM_SHAPES}),
+    (cs.check_BiasAdd, BiasAdd, {}),
+    (cs.check_BiasAdd, BiasAddOnes, {"seed": 5, "shapes": cs.HIDDEN_PARAM_SHAPES}),
+    (cs.check_dense_backward, reference_dense_backward, {}),
+    (cs.check_dense_backward, dense_backward_from_layers, {"seed": 4, "shapes": cs.HIDDEN_DENSE_SHAPES}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), CONSTRUCTION_RIGHT)
+def test_construction_checks_accept_right_answers_quickly(check: Callable[..., None], answer: Any, kwargs: dict[str, Any]) -> None:
+    import time
+
+    start = time.perf_counter()
+    check(answer, **kwargs)
+    assert time.perf_counter() - start < 2.0
+
+
+def _tanh_out(X: ndarray, W: ndarray, B: ndarray) -> ndarray:
+    return np.tanh(X @ W + B)
+
+
+CONSTRUCTION_MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
+    (cs.check_numerical_gradient, _numgrad("in place"), "does not always give back the same float"),
+    (cs.check_numerical_gradient, _numgrad("not restored"), "changed its input `x` in place"),
+    (cs.check_numerical_gradient, _numgrad("own delta"), "another Δ than the `delta` you were given"),
+    (cs.check_numerical_gradient, _numgrad("forward"), "this is the forward difference"),
+    (cs.check_numerical_gradient, _numgrad("2 delta"), "twice the expected one"),
+    (cs.check_numerical_gradient, _numgrad("list"), "received a Python list"),
+    (cs.check_numerical_gradient, _numgrad("rows"), "you nudged whole rows"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, input_grad=lambda op, g: g @ op.param), "matrix product's inner dimensions"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: g.T @ op.input_), "_param_grad must return"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, input_grad=lambda op, g: np.ones_like(g) @ op.param.T), "you left out output_grad"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: op.input_.T @ g / len(g)), "you divided by the batch size"),
+    (cs.check_WeightMultiply, WeightMultiplyCachesInput, "after a second forward on a new batch"),
+    (cs.check_WeightMultiply, _param_class(WeightMultiply, param_grad=lambda op, g: (op.input_.T @ g).tolist()), "received a Python list"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g), "adds up the rows of output_grad"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(axis=1, keepdims=True)), "you summed over axis 1"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(axis=0)), "keepdims=True"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.mean(axis=0, keepdims=True)), "a sum, not a mean"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: np.sum(g)), "everything added up into one number"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: g.sum(keepdims=True)), "added up everything"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, param_grad=lambda op, g: None), "a missing `return`"),
+    (cs.check_BiasAdd, _param_class(BiasAdd, input_grad=lambda op, g: np.ones_like(g)), "output_grad itself, unchanged"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - np.tanh(X @ W) ** 2)), "tanh' at X W, without B"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * _tanh_out(X, W, B)), "tanh's value"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G), "left out tanh's derivative"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B))), "squared"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * _tanh_out(X, W, B) * (1 - _tanh_out(X, W, B))), "sigmoid's derivative"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: 1 - _tanh_out(X, W, B) ** 2), "you left out output_grad"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B) ** 2), b=lambda d: d), "add up the rows"),
+    (cs.check_dense_backward, _dense(lambda X, W, B, G: G * (1 - _tanh_out(X, W, B) ** 2), b=lambda d: d.sum()), "received one number"),
+    (cs.check_dense_backward, lambda X, W, B, G: tuple(reference_dense_backward(X, W, B, G).values()), "should return a dict"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), CONSTRUCTION_MISTAKES)
+def test_construction_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Any, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value), str(info.value)
+
+
+def test_probe_functions_are_smooth_and_shape_aware() -> None:
+    rng = np.random.default_rng(1)
+    for f in (cs.probe_wave, cs.probe_logsumexp, cs.probe_tanh_layer):
+        x = rng.normal(size=(3, 4))
+        assert isinstance(f(x), float)
+        # a very small Δ and a moderate one agree: the functions are smooth where the checks evaluate them
+        np.testing.assert_allclose(reference_numerical_gradient(f, x, 1e-6), reference_numerical_gradient(f, x, 1e-4), rtol=1e-5, atol=1e-7)
+        assert f is not cs.probe_tanh_layer or f(x) != f(x.ravel())  # a flattened x gives another value
+
+
+LEARNER_CONSTRUCTION = '''
+import numpy as np
+from dlfs.nn.operations import ParamOperation
+
+def numerical_gradient(f, x, delta=1e-6):
+    work, grad = x.astype(float), np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = work[idx]
+        work[idx] = old + delta; up = f(work)
+        work[idx] = old - delta; down = f(work)
+        work[idx] = old
+        grad[idx] = (up - down) / (2 * delta)
+    return grad
+
+def numerical_gradient_forward(f, x, delta=1e-6):
+    f0, grad = f(x), np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        up = x.astype(float); up[idx] += delta
+        grad[idx] = (f(up) - f0) / delta
+    return grad
+
+class WeightMultiply(ParamOperation):
+    def _output(self):
+        return self.input_ @ self.param
+    def _input_grad(self, output_grad):
+        return output_grad @ self.param.T
+    def _param_grad(self, output_grad):
+        return self.input_.T @ output_grad
+
+class BiasAdd(ParamOperation):
+    def _output(self):
+        return self.input_ + self.param
+    def _input_grad(self, output_grad):
+        return output_grad
+    def _param_grad(self, output_grad):
+        return output_grad.mean(axis=0, keepdims=True)
+
+def dense_backward(X, W, B, output_grad):
+    O = np.tanh(X @ W + B)
+    dN = output_grad * (1 - O ** 2)
+    return {"X": dN @ W.T, "W": X.T @ dN, "B": dN.sum(axis=0, keepdims=True)}
+'''
+
+
+def test_construction_checks_work_through_the_graders_channel(tmp_path: Any) -> None:
+    from conftest import open_channel
+
+    from dlfs_autograder.remote import RemoteFunction
+
+    gen = open_channel(tmp_path, LEARNER_CONSTRUCTION, cell_seconds=20)
+    channel = next(gen)
+    try:
+        cs.check_numerical_gradient(RemoteFunction(channel, "numerical_gradient"), seed=3, cases=cs.HIDDEN_NUMGRAD_CASES)
+        cs.check_WeightMultiply(RemoteFunction(channel, "WeightMultiply"))
+        cs.check_dense_backward(RemoteFunction(channel, "dense_backward"))
+        with pytest.raises(CheckFailed, match="forward difference"):
+            cs.check_numerical_gradient(RemoteFunction(channel, "numerical_gradient_forward"))
+        with pytest.raises(CheckFailed, match="a sum, not a mean"):
+            cs.check_BiasAdd(RemoteFunction(channel, "BiasAdd"))
+    finally:
+        gen.close()
+
+
+# ---------------------------------------------------------------- the numbers the chapter's prose quotes
+
+
+def test_the_numbers_in_chapter_06s_practitioner_checks_are_the_ones_its_code_prints() -> None:
+    import nbformat
+    from conftest import solution_path
+
+    from dlfs.data.prepare import one_hot
+    from dlfs.data.shipped import load_digits_data
+    from dlfs.nn.metrics import confusion_matrix, top_confusions
+    from dlfs.nn.optim import SGDMomentum
+    from dlfs.nn.trainer import Trainer
+
+    nb = nbformat.read(str(solution_path("06_softmax")), as_version=4)
+    text = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    d = load_digits_data(test_fraction=0.3, seed=0)
+    Y_train, Y_test = one_hot(d.y_train, 10), one_hot(d.y_test, 10)
+
+    def net(init: str, loss: Loss, dropout: float = 1.0) -> NeuralNetwork:
+        return NeuralNetwork([Dense(89, operations.Tanh(), weight_init=init, dropout=dropout),
+                              Dense(10, operations.Linear(), weight_init=init)], loss, seed=0)
+
+    for init in ("glorot", "standard"):  # 6.1: the mean loss before training
+        start = -np.sum(Y_train * losses.log_softmax(net(init, losses.SoftmaxCrossEntropy()).predict(d.X_train)), axis=1)
+        assert f"mean starting loss is {start.mean():.3f}" in text or f"the mean is {start.mean():.3f}" in text
+        share = f"{np.mean(start > 2 * np.log(10)):.0%}".replace("%", " %")
+        assert init == "glorot" and share == "0 %" or f"{share} of the images start above twice" in text
+
+    def overfit(loss: Loss) -> dict[str, list[float]]:  # 6.2: 300 steps on 20 images
+        return Trainer(net("glorot", loss), SGDMomentum(lr=0.3, momentum=0.9)).fit(
+            d.X_train[:20], Y_train[:20], d.X_train[:20], Y_train[:20], epochs=300, eval_every=1, batch_size=20, seed=0,
+            early_stopping=False, restore_best=False, progress=False)
+
+    class ForgotTheTarget(losses.SoftmaxCrossEntropy):
+        def _input_grad(self) -> ndarray:
+            return losses.softmax(self.prediction) / len(self.prediction)
+
+    class WrongSign(losses.SoftmaxCrossEntropy):
+        def _input_grad(self) -> ndarray:
+            return -super()._input_grad()
+
+    good, forgot, wrong = overfit(losses.SoftmaxCrossEntropy()), overfit(ForgotTheTarget()), overfit(WrongSign())
+    assert 1e-5 < good["train_loss"][-1] < 1e-3 and good["test_accuracy"][-1] == 1.0 and "to $10^{-4}$" in text
+    assert round(forgot["train_loss"][-1]) == 46 and forgot["test_accuracy"][-1] == 0.2 and "ends at 46 with 20 %" in text
+    assert 8.5e4 < wrong["train_loss"][-1] < 9.5e4 and wrong["test_accuracy"][-1] == 0.0 and r"$9 \cdot 10^{4}$" in text
+
+    trained = net("glorot", losses.SoftmaxCrossEntropy(), dropout=0.8)  # 6.3: section 5.1's cross-entropy network
+    Trainer(trained, SGDMomentum(lr=0.3, momentum=0.9, final_lr=0.01, decay="exponential")).fit(
+        d.X_train, Y_train, d.X_test, Y_test, epochs=100, eval_every=5, batch_size=60, seed=0,
+        early_stopping=False, restore_best=False, progress=False)
+    matrix = confusion_matrix(d.y_test, trained.predict(d.X_test), 10)
+    assert f"{np.trace(matrix)} of the {matrix.sum()} test digits" in text
+    assert f"({np.trace(matrix) / matrix.sum():.1%})".replace("%", " %") in text
+    (i, j, count), *rest = top_confusions(matrix, 10)
+    assert (i, j, count) == (8, 1, 2) and all(n == 1 for _, _, n in rest) and "an 8 read as a 1, happens twice" in text
+    recall = np.diag(matrix) / matrix.sum(axis=1)
+    assert [int(v) for v in np.argsort(recall)[:2]] == [8, 6] and "the 8s (93 %) and the 6s (94 %)" in text

@@ -223,6 +223,41 @@ def predict_nn(X: ndarray, weights: Weights) -> ndarray:
 # ---------------------------------------------------------------- training
 
 
+def _epoch(X: ndarray, y: ndarray, weights: Weights, forward: ForwardFunction, backward: BackwardFunction,
+           learning_rate: float, batch_size: int, order: ndarray) -> Weights:
+    w = dict(weights)
+    for start in range(0, X.shape[0], batch_size):
+        rows = order[start:start + batch_size]
+        _, info = forward(X[rows], y[rows], w)
+        grads = backward(info, w)
+        w = {key: value - learning_rate * grads[key] for key, value in w.items()}
+    return w
+
+
+def train_epoch(X: ndarray, y: ndarray, weights: Weights, forward: ForwardFunction, backward: BackwardFunction,
+                learning_rate: float, batch_size: int, order: ndarray) -> Weights:
+    """One epoch of mini-batch gradient descent: one step per batch, the batches in the order ``order`` gives.
+
+    Batch ``j`` holds the rows ``order[j·b : (j + 1)·b]`` of ``X`` and ``y`` (``b = batch_size``; the
+    last batch may be smaller). For each batch in turn, with the weights as the steps before left them:
+    ``forward`` and ``backward`` give the gradient of the batch's loss, and every weight takes the
+    step ``θ ← θ − η ∂L/∂θ``.
+
+    Args:
+        X: ``(n, k)``; y: ``(n, 1)``.
+        weights: the weights by name (left unchanged: the result is a new dict of new arrays).
+        forward: ``forward(X_batch, y_batch, weights) -> (loss, forward_info)``.
+        backward: ``backward(forward_info, weights) -> gradients``, the weights' keys and shapes.
+        learning_rate: the step size η.
+        batch_size: rows per step, ``b >= 1``.
+        order: ``(n,)`` integers, the rows in the order this epoch visits them (a permutation of ``0 .. n - 1``).
+
+    Returns:
+        The weights after ``ceil(n / b)`` steps, the same keys and shapes.
+    """
+    return _epoch(X, y, weights, forward, backward, learning_rate, batch_size, order)
+
+
 def train(
     X: ndarray,
     y: ndarray,
@@ -239,8 +274,8 @@ def train(
 ) -> tuple[Weights, dict[str, list[float]]]:
     """Mini-batch gradient descent: every epoch, shuffle the rows, then step once per batch.
 
-    One step: ``loss, info = forward(X_batch, y_batch, w)``, ``grads = backward(info, w)``,
-    then ``w[key] -= learning_rate * grads[key]`` for every weight.
+    Each epoch is :func:`train_epoch` with ``order = rng.permutation(n)`` from a generator seeded
+    with ``seed``.
 
     Args:
         X: training inputs ``(n, k)``; y: targets ``(n, 1)``.
@@ -274,12 +309,7 @@ def train(
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned about
-            for start in range(0, n, batch_size):
-                rows = order[start:start + batch_size]
-                _, info = forward(X[rows], y[rows], w)
-                grads = backward(info, w)
-                for key in w:
-                    w[key] = w[key] - learning_rate * grads[key]
+            w = _epoch(X, y, w, forward, backward, learning_rate, batch_size, order)  # what train_epoch does
             loss = forward(X, y, w)[0]
         if not np.isfinite(loss):
             raise FloatingPointError(

@@ -1,7 +1,7 @@
 """Checks for chapter 05_linear_regression.
 
 - :func:`check_forward_linear_regression` -- the loss and every array of ``forward_info``,
-  and a ``ValueError`` for shapes that do not fit.
+  and a ``ValueError`` for each shape of ``W``, ``B`` or ``y`` that does not fit.
 - :func:`check_loss_gradients` -- ``dL/dW`` and ``dL/dB`` of linear regression's mean squared error.
 - :func:`check_loss_gradients_nn` -- ``dL/dW1``, ``dL/dB1``, ``dL/dW2``, ``dL/dB2`` of the two-layer network.
 
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy import ndarray
 
-from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner, check_gradient
+from dlfs.checks.gradcheck import CheckFailed, as_float_array, assert_close, call_learner, check_gradient
 from dlfs.functions import sigmoid
 from dlfs.regression import forward_linear_regression, forward_loss_nn
 
@@ -177,7 +177,8 @@ def _expect_value_error(forward: Callable[..., Any], X: ndarray, y: ndarray, wei
 def check_forward_linear_regression(forward_linear_regression: Callable[..., Any], seed: int = 0,
                                     shapes: Sequence[tuple[int, int]] = VISIBLE_SHAPES) -> None:
     """``forward_linear_regression(X, y, weights)`` returns ``(mean((X @ W + B - y)²), {"X", "N", "P", "y"})``
-    and raises ``ValueError`` when ``W`` or ``y`` do not fit ``X``."""
+    and raises ``ValueError`` when ``W``, ``B`` or ``y`` do not fit ``X`` (each wrong shape tried on its own:
+    W with a row too many, W with two columns, B of shape (1, 2), a flat y, y with two columns)."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     forward = forward_linear_regression
@@ -194,6 +195,10 @@ def check_forward_linear_regression(forward_linear_regression: Callable[..., Any
                 f"{type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, tuple | list) else "") + "."
             )
         loss, info = got
+        if isinstance(loss, list | tuple) or loss is None:
+            raise CheckFailed(f"the loss from forward_linear_regression {label} should be one number (a float); "
+                              f"received {'None' if loss is None else 'a Python ' + type(loss).__name__}.")
+        as_float_array(loss, f"the loss from forward_linear_regression {label}", 0.0)
         if np.ndim(loss) != 0:
             raise CheckFailed(
                 f"the loss from forward_linear_regression {label} should be one number (a float); received an array "
@@ -220,27 +225,40 @@ def check_forward_linear_regression(forward_linear_regression: Callable[..., Any
                 f"so {', '.join(repr(m) for m in missing)} is missing."
             )
         for key, given in (("X", X), ("y", y)):
-            value = np.asarray(info[key]) if info[key] is not None else None
-            if value is None or value.shape != given.shape or not np.array_equal(value, given):
+            value = as_float_array(info[key], f'forward_info["{key}"] from forward_linear_regression {label}', given)
+            if value.shape != given.shape or not np.array_equal(value, given):
                 raise CheckFailed(
                     f'forward_info["{key}"] from forward_linear_regression {label} should be the {key}_batch it was given, '
-                    f"unchanged (the backward pass needs it); yours has shape {None if value is None else value.shape}"
-                    f"{'' if value is None or value.shape != given.shape else ' and different values (did you change it in place?)'}."
+                    f"unchanged (the backward pass needs it); yours has shape {value.shape}"
+                    f"{'' if value.shape != given.shape else ' and different values'}."
                 )
         assert_close(info["N"], N, what=f'forward_info["N"] from forward_linear_regression {label}', rtol=1e-9, atol=1e-12,
                      mistakes={"N is X @ W, before the bias is added (P = N + B comes next).": P})
         assert_close(info["P"], P, what=f'forward_info["P"] from forward_linear_regression {label}', rtol=1e-9, atol=1e-12,
                      mistakes={"you left out the bias: P = N + B = X @ W + B.": N})
 
-    # Shapes that do not fit must be refused, with a ValueError.
+    # Shapes that do not fit must be refused, with a ValueError: each one a lazy shape check lets through.
     n, k = shapes[0]
     X, y, weights = _linear_case(rng, n, k)
-    wrong_w = {"W": rng.normal(size=(k + 1, 1)), "B": weights["B"]}
-    _expect_value_error(forward, X, y, wrong_w,
-                        f"X has {k} features (columns) but W has {k + 1} rows: X @ W needs W of shape ({k}, 1).")
-    _expect_value_error(forward, X, y.ravel(), weights,
-                        f"y must be a column of shape (n, 1) = ({n}, 1): with y of shape ({n},), P - y broadcasts "
-                        f"to shape ({n}, {n}) and the loss is silently wrong. Check y_batch.shape before computing.")
+    W, B = weights["W"], weights["B"]
+    bad: list[tuple[ndarray, dict[str, ndarray], str]] = [
+        (y, {"W": rng.normal(size=(k + 1, 1)), "B": B},
+         f"X has {k} features (columns) but W has {k + 1} rows: X @ W needs W of shape ({k}, 1)."),
+        (y, {"W": rng.normal(size=(k, 2)), "B": B},
+         f"W must be one column, shape ({k}, 1); with W of shape ({k}, 2), X @ W has 2 columns, P - y broadcasts to "
+         f"shape ({n}, 2) and the loss is silently wrong. Check W's shape, both numbers."),
+        (y, {"W": W, "B": np.full((1, 2), B[0, 0])},
+         f"B must be one number in an array of shape (1, 1); with B of shape (1, 2), P = N + B has shape ({n}, 2) "
+         "and the loss is silently wrong. Check B's shape too."),
+        (y.ravel(), weights,
+         f"y must be a column of shape (n, 1) = ({n}, 1): with y of shape ({n},), P - y broadcasts "
+         f"to shape ({n}, {n}) and the loss is silently wrong. Check y_batch.shape before computing."),
+        (np.hstack([y, y]), weights,
+         f"y must be one column, shape ({n}, 1); with y of shape ({n}, 2), P - y broadcasts to shape ({n}, 2) and the "
+         "loss is silently wrong. Check both numbers of y_batch.shape, not only y_batch.ndim."),
+    ]
+    for y_bad, w_bad, why in bad:
+        _expect_value_error(forward, X, y_bad, w_bad, why)
 
 
 # ---------------------------------------------------------------- loss_gradients
@@ -338,3 +356,135 @@ def check_loss_gradients_nn(loss_gradients_nn: Callable[..., Any], seed: int = 0
         for key in ("W2", "B2", "W1", "B1"):  # in the order the backward pass meets them
             check_gradient(got[key], _nn_loss(X, y, weights, key), weights[key], what=f"dL/d{key} {label}",
                            rtol=RTOL, atol=ATOL, mistakes=_shaped(list(mistakes[key].items())))
+
+
+# ---------------------------------------------------------------- train_epoch
+
+#: (rows n, features k, hidden h, batch_size, learning rate): n not a multiple of the batch size
+#: (a last, smaller batch), a single batch, batches of one row, a batch larger than n.
+VISIBLE_EPOCH_CASES: tuple[tuple[int, int, int, int, float], ...] = ((10, 3, 2, 4, 0.1), (7, 2, 3, 7, 0.05), (9, 4, 2, 2, 0.2))
+HIDDEN_EPOCH_CASES: tuple[tuple[int, int, int, int, float], ...] = (
+    (13, 2, 3, 5, 0.1), (6, 3, 2, 1, 0.05), (8, 5, 4, 3, 0.15), (5, 2, 2, 8, 0.1))
+
+HINT_EPOCH_ORDER = (
+    "you took the batches in the rows' own order (0, 1, 2, ...): batch j holds the rows order[j·b : (j+1)·b], "
+    "so index X and y with those row numbers."
+)
+HINT_EPOCH_Y_ORDER = (
+    "you took the rows of X in `order` but the rows of y in their own order: index both with the same row numbers."
+)
+HINT_EPOCH_LAST_BATCH = (
+    "you left out the last, smaller batch: when n is not a multiple of batch_size, the rows left over "
+    "make one more (smaller) step. range(0, n, batch_size) gives every batch's first row."
+)
+HINT_EPOCH_FULL_BATCH = (
+    "this is one step on all the rows at once: an epoch takes one step per batch of batch_size rows."
+)
+HINT_EPOCH_FIRST_BATCH = "this is one step on the first batch only: an epoch takes one step per batch, until every row was used."
+HINT_EPOCH_ASCENT = "your steps go uphill: subtract the gradient, θ ← θ − η·∂L/∂θ."
+HINT_EPOCH_SAME_START = (
+    "every batch's gradient was taken at the starting weights: take the steps one after another, so that each "
+    "batch's forward and backward see the weights the previous step left."
+)
+HINT_EPOCH_AVERAGED = (
+    "you averaged the batches' steps (or gradients) into one step: an epoch takes one step per batch, each "
+    "from the weights the previous step left."
+)
+HINT_EPOCH_NO_LR = "your steps leave out the learning rate: θ ← θ − η·∂L/∂θ."
+HINT_EPOCH_UNCHANGED = "the weights did not change: every batch must update every weight, θ ← θ − η·∂L/∂θ."
+
+
+def probe_forward(X_batch: ndarray, y_batch: ndarray, weights: dict[str, ndarray]) -> tuple[float, dict[str, ndarray]]:
+    """A model for checking training loops (not one of the chapter's): ``P = (X W1 + B1) W2 + B2``, two linear
+    layers without an activation, and ``L = mean((P - y)²)``; keys ``W1 (k, h)``, ``B1 (1, h)``, ``W2 (h, 1)``, ``B2 (1, 1)``."""
+    H = X_batch @ weights["W1"] + weights["B1"]
+    P = H @ weights["W2"] + weights["B2"]
+    return float(np.mean((P - y_batch) ** 2)), {"X": X_batch, "H": H, "P": P, "y": y_batch}
+
+
+def probe_backward(forward_info: dict[str, ndarray], weights: dict[str, ndarray]) -> dict[str, ndarray]:
+    """The gradients of :func:`probe_forward`'s loss, one per weight."""
+    X, H, P, y = (forward_info[key] for key in ("X", "H", "P", "y"))
+    dP = 2.0 * (P - y) / X.shape[0]
+    dH = dP @ weights["W2"].T
+    return {"W1": X.T @ dH, "B1": dH.sum(axis=0, keepdims=True), "W2": H.T @ dP, "B2": dP.sum(axis=0, keepdims=True)}
+
+
+def _epoch_reference(X: ndarray, y: ndarray, weights: dict[str, ndarray], lr: float, b: int, order: ndarray, *,
+                     y_order: ndarray | None = None, drop_last: bool = False, mode: str = "steps") -> dict[str, ndarray]:
+    """One epoch on :func:`probe_forward`, and the classic mistakes' versions of it."""
+    n = X.shape[0]
+    y_rows = order if y_order is None else y_order
+    starts = [s for s in range(0, n, b) if not (drop_last and s + b > n)]
+    w = dict(weights)
+    steps = []
+    for s in starts:
+        _, info = probe_forward(X[order[s:s + b]], y[y_rows[s:s + b]], w if mode == "steps" else weights)
+        grads = probe_backward(info, w if mode == "steps" else weights)
+        steps.append(grads)
+        if mode == "steps":
+            w = {key: value - lr * grads[key] for key, value in w.items()}
+    if mode == "same start":
+        return {key: value - lr * sum(g[key] for g in steps) for key, value in weights.items()}
+    if mode == "averaged":
+        return {key: value - lr * sum(g[key] for g in steps) / len(steps) for key, value in weights.items()}
+    return w
+
+
+def _epoch_case(rng: np.random.Generator, n: int, k: int, h: int) -> tuple[ndarray, ndarray, dict[str, ndarray], ndarray]:
+    X = rng.normal(size=(n, k))
+    y = rng.normal(size=(n, 1))
+    weights = {"W1": rng.normal(size=(k, h)) * 0.5, "B1": rng.normal(size=(1, h)) * 0.5,
+               "W2": rng.normal(size=(h, 1)) * 0.5, "B2": rng.normal(size=(1, 1))}
+    order = rng.permutation(n)
+    while n > 2 and (np.array_equal(order, np.arange(n)) or np.array_equal(order[:2], np.arange(2))):
+        order = rng.permutation(n)  # far from the rows' own order, so a forgotten `order` shows
+    return X, y, weights, order
+
+
+def check_train_epoch(train_epoch: Callable[..., Any], seed: int = 0,
+                      cases: Sequence[tuple[int, int, int, int, float]] = VISIBLE_EPOCH_CASES) -> None:
+    """``train_epoch(X, y, weights, forward, backward, learning_rate, batch_size, order)`` returns the weights
+    after one step ``θ ← θ − η ∂L/∂θ`` per batch, the batches ``order[j·b : (j+1)·b]`` in turn, each step from
+    the weights the one before left.
+
+    The model is one the learner has not met, :func:`probe_forward` and :func:`probe_backward` (two linear
+    layers with the keys W1, B1, W2, B2), passed in as ``forward`` and ``backward``: a loop that calls
+    other functions, or updates only the keys W and B, fails. ``weights``, ``X``, ``y`` and ``order``
+    must be left unchanged.
+    """
+    __tracebackhide__ = True
+    rng = np.random.default_rng(seed)
+    for n, k, h, b, lr in cases:
+        X, y, weights, order = _epoch_case(rng, n, k, h)
+        call = (f"train_epoch(X {X.shape}, y {y.shape}, weights, forward, backward, learning_rate={lr:g}, "
+                f"batch_size={b}, order={order.tolist()})")
+        got = call_learner(train_epoch, X.copy(), y.copy(), _copy(weights), probe_forward, probe_backward, lr, b,
+                           order.copy(), name="train_epoch")
+        got = _gradient_dict(got, "train_epoch", tuple(weights))
+        want = _epoch_reference(X, y, weights, lr, b, order)
+        candidates = [
+            (HINT_EPOCH_ORDER, _epoch_reference(X, y, weights, lr, b, np.arange(n))),
+            (HINT_EPOCH_Y_ORDER, _epoch_reference(X, y, weights, lr, b, order, y_order=np.arange(n))),
+            (HINT_EPOCH_LAST_BATCH, _epoch_reference(X, y, weights, lr, b, order, drop_last=True)),
+            (HINT_EPOCH_FULL_BATCH, _epoch_reference(X, y, weights, lr, n, order)),
+            (HINT_EPOCH_FIRST_BATCH, _epoch_reference(X[order[:b]], y[order[:b]], weights, lr, n, np.arange(min(b, n)))),
+            (HINT_EPOCH_ASCENT, _epoch_reference(X, y, weights, -lr, b, order)),
+            (HINT_EPOCH_SAME_START, _epoch_reference(X, y, weights, lr, b, order, mode="same start")),
+            (HINT_EPOCH_AVERAGED, _epoch_reference(X, y, weights, lr, b, order, mode="averaged")),
+            (HINT_EPOCH_NO_LR, _epoch_reference(X, y, weights, 1.0, b, order)),
+            (HINT_EPOCH_UNCHANGED, weights),
+        ]
+        # mistakes that give the right answer for this case (e.g. one batch: no order to get wrong) say nothing
+        candidates = [(hint, c) for hint, c in candidates
+                      if not all(np.allclose(c[key], want[key], rtol=1e-9, atol=1e-12) for key in want)]
+        unchanged = [key for key in weights if np.shape(got[key]) == weights[key].shape
+                     and np.array_equal(np.asarray(got[key], dtype=np.float64), weights[key])]
+        if unchanged and len(unchanged) < len(weights):
+            raise CheckFailed(
+                f"train_epoch left {', '.join(repr(key) for key in unchanged)} unchanged ({call}); the weights here are "
+                f"{', '.join(repr(key) for key in weights)}.\n  Hint: update every weight in the dict, whatever its "
+                "name (loop over its keys): the network has other weights than linear regression's W and B.")
+        for key in weights:
+            assert_close(got[key], want[key], what=f'the new weights["{key}"] from {call}', rtol=1e-9, atol=1e-12,
+                         mistakes=[(hint, c[key]) for hint, c in candidates])

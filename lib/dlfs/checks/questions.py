@@ -24,6 +24,25 @@ from dlfs.checks.gradcheck import CheckFailed
 UNANSWERED = "this question is not answered yet: set the variable in the cell above to your answer."
 
 
+def _resolve(answer: Any) -> Any:
+    """The learner's answer itself.
+
+    In a notebook (and in ``dlfs check``) that is the variable's value. In class grading the tests run in
+    the grader's process, which holds a stand-in for every name the chapter's solution cells define
+    (:class:`dlfs_autograder.remote.RemoteFunction`, recognised by its ``_channel``); called with no
+    arguments, it fetches the value of that name from the learner's kernel.
+    """
+    __tracebackhide__ = True
+    if callable(answer) and hasattr(answer, "_channel"):
+        try:
+            value = answer()
+        except NameError:
+            raise CheckFailed(UNANSWERED) from None
+        # a value the channel does not carry comes back as a handle that names its type (`...` is an ellipsis)
+        return Ellipsis if getattr(value, "_type_name", None) == "ellipsis" else value
+    return answer
+
+
 def _letter(answer: Any) -> str | None:
     return answer.strip().lower() if isinstance(answer, str) and len(answer.strip()) == 1 else None
 
@@ -31,6 +50,7 @@ def _letter(answer: Any) -> str | None:
 def check_choice_form(answer: Any, options: str) -> None:
     """``answer`` is one of the letters in ``options`` (case and spaces ignored)."""
     __tracebackhide__ = True
+    answer = _resolve(answer)
     if answer is None or answer is Ellipsis:
         raise CheckFailed(UNANSWERED)
     letter = _letter(answer)
@@ -41,6 +61,7 @@ def check_choice_form(answer: Any, options: str) -> None:
 def check_choice(answer: Any, correct: str, explanation: str) -> None:
     """``answer`` is the letter ``correct``; prints ``explanation`` when it is, fails with it when not."""
     __tracebackhide__ = True
+    answer = _resolve(answer)
     if _letter(answer) != correct:
         raise CheckFailed(f"not quite: {explanation}")
     print(f"Right. {explanation}")
@@ -49,6 +70,7 @@ def check_choice(answer: Any, correct: str, explanation: str) -> None:
 def check_number_form(answer: Any) -> None:
     """``answer`` is one finite number."""
     __tracebackhide__ = True
+    answer = _resolve(answer)
     if answer is None or answer is Ellipsis:
         raise CheckFailed(UNANSWERED)
     if isinstance(answer, bool) or not isinstance(answer, int | float | np.integer | np.floating) or not np.isfinite(answer):
@@ -58,6 +80,7 @@ def check_number_form(answer: Any) -> None:
 def check_number(answer: Any, expected: float, explanation: str, rtol: float = 1e-3, atol: float = 1e-9) -> None:
     """``answer`` equals ``expected`` within ``rtol`` (relative) or ``atol``; prints or fails with ``explanation``."""
     __tracebackhide__ = True
+    answer = _resolve(answer)
     check_number_form(answer)
     if not np.isclose(float(answer), expected, rtol=rtol, atol=atol):
         raise CheckFailed(f"not quite ({float(answer):.6g}): {explanation}")

@@ -427,6 +427,38 @@ def plot_softmax_bars(logits: ndarray, title: str | None = None) -> Diagram:
     return fig
 
 
+def plot_softmax_temperature(logits: ndarray, temperature: float = 1.0, true_class: int = 0,
+                             title: str | None = None) -> Diagram:
+    """The probabilities ``softmax(z / T)`` of one row of logits as bars, the true class in orange, with the
+    probabilities at ``T = 1`` outlined for comparison; the title gives the cross-entropy ``-log p_true``."""
+    z = np.asarray(logits, dtype=float).ravel()
+    if temperature <= 0:
+        raise ValueError(f"the temperature must be positive; received {temperature}")
+    if not 0 <= true_class < z.size:
+        raise ValueError(f"true_class must be in 0 .. {z.size - 1}; received {true_class}")
+
+    def probabilities(t: float) -> ndarray:
+        e = np.exp((z - z.max()) / t)
+        return e / e.sum()
+
+    p, p1 = probabilities(temperature), probabilities(1.0)
+    fig, (ax,) = _plot((6.6, 3.8))
+    classes = np.arange(z.size)
+    colors = ["tab:orange" if j == true_class else "tab:blue" for j in classes]
+    ax.bar(classes, p, color=colors, alpha=0.85, label=f"softmax(z / T), T = {temperature:.3g}")
+    ax.bar(classes, p1, fill=False, edgecolor="black", linestyle="--", linewidth=1.2, label="softmax(z), T = 1")
+    for j, v in zip(classes, p):
+        ax.text(float(j), v + 0.015, f"{v:.2f}", ha="center", va="bottom", fontsize=8.5)
+    ax.set_ylim(0, 1.12)
+    ax.set_xticks(classes, [f"{j}\nz={v:.2g}" for j, v in zip(classes, z)])
+    ax.set_xlabel("class j (and its logit); orange: the true class")
+    ax.set_ylabel("probability $p_j$")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8.5, loc="upper left")
+    ax.set_title(title or f"cross-entropy of the true class: -log {p[true_class]:.3f} = {-np.log(p[true_class]):.3f}")
+    return fig
+
+
 def plot_loss_against_probability(k: int = 10, title: str | None = None) -> Diagram:
     """One observation's loss against ``p``, the probability given to the right class (the rest spread evenly
     over the other ``k - 1`` classes): cross-entropy ``-log p`` and squared error ``Σ_j (p_j - y_j)²``."""

@@ -496,3 +496,101 @@ def jacobian_blocks_diagram(X: ndarray, W: ndarray, sigma: Callable[[ndarray], n
     name = f"S = {sigma_name}(N)" if sigma is not None else "N = X @ W"
     ax.set_title(title or f"The slopes of every element of {name} with respect to X, and their sum", fontsize=12)
     return fig
+
+
+#: One colour per batch in :func:`epoch_diagram` (repeated if there are more batches).
+BATCH_COLORS = ("#fbe3c4", "#d7ecd9", "#dbe9f6", "#f6d8d4", "#e8dcf0", "#fff2b3")
+
+
+def epoch_diagram(order: Sequence[int], batch_size: int, title: str | None = None) -> Diagram:
+    """One epoch of mini-batch gradient descent, as a picture.
+
+    Top: the rows ``0 .. n-1`` of ``X`` and ``y``. Middle: the same rows in the order ``order``
+    visits them (a permutation of ``0 .. n-1``), cut into batches of ``batch_size`` consecutive
+    entries, one colour each (the last batch may be smaller). Bottom: one step per batch,
+    ``θ_j = θ_{j-1} - η ∂L_j/∂θ``, each starting from the weights the step before left.
+    """
+    rows = np.asarray(order)
+    n = rows.size
+    if rows.ndim != 1 or sorted(rows.tolist()) != list(range(n)):
+        raise ValueError(f"order must be a permutation of 0 .. n-1; got {rows.tolist()}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+    starts = list(range(0, n, batch_size))
+    batch_of = {int(r): j for j, s in enumerate(starts) for r in rows[s:s + batch_size]}
+    colors = [BATCH_COLORS[j % len(BATCH_COLORS)] for j in range(len(starts))]
+    width = max(n, 3.2 * len(starts)) + 3.5
+    fig, ax = _canvas((-3.2, width - 3.2), (-4.6, 3.6), inch_per_unit=0.6)
+    # the rows as stored, coloured by the batch that will use them
+    ax.text(-0.3, 3.0, "rows of X, y", ha="right", va="center", fontsize=11)
+    _cells(ax, np.arange(n)[None, :], 0.0, 3.5, np.array([[colors[batch_of[r]] for r in range(n)]]), fontsize=10)
+    ax.text(-0.3, 1.0, "order", ha="right", va="center", fontsize=11)
+    _cells(ax, rows[None, :], 0.0, 1.5, np.array([[colors[batch_of[int(r)]] for r in rows]]), fontsize=10)
+    ax.text(n / 2, 2.05, "shuffled: this epoch visits the rows in this order", ha="center", va="center", fontsize=10,
+            color="grey")
+    # one step per batch, chained
+    step_w = 2.8
+    for j, s in enumerate(starts):
+        size = len(rows[s:s + batch_size])
+        ax.add_patch(Rectangle((s, 0.35), size, 0.15, facecolor=colors[j], edgecolor=EDGE_COLOR, linewidth=1.0))
+        cx = 0.2 + j * 3.2 + step_w / 2
+        ax.add_patch(Rectangle((cx - step_w / 2, -2.9), step_w, 1.6, facecolor=colors[j], edgecolor=EDGE_COLOR,
+                               linewidth=1.4))
+        ax.text(cx, -1.75, f"step {j + 1}: {size} row{'s' if size > 1 else ''}", ha="center", va="center", fontsize=10)
+        ax.text(cx, -2.35, rf"$\theta_{j + 1} = \theta_{j} - \eta\,\partial L_{j + 1}/\partial\theta$", ha="center",
+                va="center", fontsize=11)
+        _arrow(ax, (s + size / 2, 0.3), (cx, -1.25), color="#888888", width=1.2, scale=12)
+        if j > 0:
+            _arrow(ax, (cx - 3.2 + step_w / 2, -2.1), (cx - step_w / 2, -2.1), scale=14)
+    ax.text(0.2, -3.5, r"$\theta_0$: the weights the epoch starts from; the last $\theta$ is what it returns",
+            ha="left", va="top", fontsize=10, color="grey")
+    ax.set_title(title or f"One epoch: {n} rows in batches of {batch_size}, one step per batch", fontsize=12)
+    return fig
+
+
+def numerical_gradient_diagram(x: ndarray, f: Callable[[ndarray], float], index: tuple[int, int] = (0, 1),
+                               delta: float = 0.01, f_label: str = "f", title: str | None = None) -> Diagram:
+    """The central-difference gradient of a scalar function ``f`` of a 2-D array ``x``, one element at a time.
+
+    Left: ``x`` with the element ``index`` nudged up and down by ``delta`` (two copies: ``x`` itself is never
+    changed). Middle: ``f`` of each copy, one number each. Right: the gradient array, whose element ``index``
+    is ``(f(x + δ) - f(x - δ)) / (2δ)``; every other element is filled the same way, one nudge each.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"numerical_gradient_diagram draws a 2-D x; received shape {x.shape}")
+    n, k = x.shape
+    i, j = index
+    up, down = x.copy(), x.copy()
+    up[i, j] += delta
+    down[i, j] -= delta
+    f_up, f_down = float(f(up)), float(f(down))
+    grad = np.full(x.shape, np.nan)
+    grad[i, j] = (f_up - f_down) / (2 * delta)
+    gap = 2.6
+    left2 = k + gap + 4.2
+    width = left2 + k + 1.0
+    fig, ax = _canvas((-0.5, width), (-2.2 * n - 1.6, 1.6), inch_per_unit=0.62)
+    for row, (values, sign, f_value) in enumerate(((up, "+", f_up), (down, "−", f_down))):
+        top = -row * (n + 1.4)
+        colors = np.full(x.shape, BOX_COLOR, dtype=object)
+        colors[i, j] = ROW_COLOR
+        _cells(ax, values, 0.0, top, colors, fontsize=10)
+        ax.text(k / 2, top + 0.15, f"x {sign} δ at [{i}, {j}]  (a copy of x)", ha="center", va="bottom", fontsize=10)
+        _arrow(ax, (k + 0.2, top - n / 2), (k + gap - 0.2, top - n / 2))
+        ax.text(k + gap / 2, top - n / 2 + 0.15, f_label, ha="center", va="bottom", fontsize=12, fontweight="bold")
+        ax.text(k + gap, top - n / 2, f"{f_label}(x {sign} δ) = {f_value:.5f}", ha="left", va="center", fontsize=10.5,
+                color=VALUE_COLOR)
+    faded = np.isnan(grad)
+    shown = np.where(faded, 0.0, grad)
+    colors = np.where(faded, ZERO_COLOR, RESULT_COLOR)
+    mid = -(n + 1.4) / 2 - 0.2
+    for (a, b), v in np.ndenumerate(shown):
+        ax.add_patch(Rectangle((left2 + b, mid - a - 1), 1, 1, facecolor=colors[a, b], edgecolor=EDGE_COLOR, linewidth=1.1))
+        ax.text(left2 + b + 0.5, mid - a - 0.5, "?" if faded[a, b] else fmt(float(v)), ha="center", va="center",
+                fontsize=10, color="#9a9a9a" if faded[a, b] else "black")
+    ax.text(left2 + k / 2, mid + 0.15, f"gradient, shape {x.shape}", ha="center", va="bottom", fontsize=10)
+    ax.text(left2 + k / 2, mid - n - 0.3, f"[{i}, {j}]: ({f_up:.5f} − {f_down:.5f}) / (2 · {delta:g})\n"
+            "the other elements: one nudge each", ha="center", va="top", fontsize=9.5, color=GRAD_COLOR)
+    ax.set_title(title or "A numerical gradient: nudge one element up and down, difference of f over 2δ", fontsize=12)
+    return fig

@@ -368,3 +368,30 @@ def loss_graph_diagram(title: str | None = None) -> Diagram:
             ha="center", va="bottom", fontsize=9, color="dimgrey")
     ax.set_title(title or "Softmax, then cross-entropy: the forward pass and the gradient that comes back", fontsize=12)
     return fig
+
+
+def dense_backward_diagram(title: str | None = None) -> Diagram:
+    """A dense layer with a tanh activation, ``O = tanh(X W + B)``, as three boxes: forward above, and below, in
+    purple, every gradient the backward pass computes from the upstream gradient ``G = ∂L/∂O``."""
+    fig, ax = _canvas((0.0, 19.6), (-3.9, 3.2), inch=0.6)
+    boxes = ((4.6, "× W\nWeightMultiply"), (9.8, "+ B\nBiasAdd"), (15.0, "tanh"))
+    for cx, text in boxes:
+        _box(ax, cx, 0.0, 2.6, 1.2, text, fontsize=10)
+    wires = ((0.2, 3.3), (5.9, 8.5), (11.1, 13.7), (16.3, 19.4))
+    names = ("X  (n, k)", "M = X W\n(n, m)", "N = M + B\n(n, m)", "O = tanh(N)\n(n, m)")
+    grads = ("∂L/∂X = ∂L/∂M · Wᵀ\n(n, k)", "∂L/∂M = ∂L/∂N\n(n, m)", "∂L/∂N = G ⊙ (1 − O²)\n(n, m)",
+             "G = ∂L/∂O\n(n, m), given")
+    for (x0, x1), name, grad in zip(wires, names, grads):
+        _arrow(ax, (x0, 0.25), (x1, 0.25))
+        ax.text((x0 + x1) / 2, 0.4, name, ha="center", va="bottom", fontsize=9.5)
+        _arrow(ax, (x1, -0.25), (x0, -0.25), color=GRADIENT_COLOR)
+        ax.text((x0 + x1) / 2, -0.4, grad, ha="center", va="top", fontsize=9.5, color=GRADIENT_COLOR)
+    for cx, param, grad in ((4.6, "W  (k, m)", "∂L/∂W = Xᵀ · ∂L/∂M\n(k, m)"),
+                            (9.8, "B  (1, m)", "∂L/∂B = Σ over rows of ∂L/∂N\n(1, m)")):
+        _arrow(ax, (cx, 2.6), (cx, 0.65))
+        ax.text(cx + 0.15, 2.3, param, ha="left", va="center", fontsize=9.5)
+        _arrow(ax, (cx, -0.65), (cx, -2.3), color=GRADIENT_COLOR)
+        ax.text(cx, -2.45, grad, ha="center", va="top", fontsize=9.5, color=GRADIENT_COLOR, fontweight="bold")
+    ax.set_title(title or "A dense layer O = tanh(X W + B): forward above, backward below, every gradient of its wire's shape",
+                 fontsize=12)
+    return fig

@@ -334,3 +334,47 @@ def plot_ladder(epochs: Sequence[int], validation_accuracy: Mapping[str, ndarray
     right.set_ylabel("test accuracy (%)")
     right.grid(alpha=0.3, axis="y")
     return fig
+
+
+def plot_confusion_matrix(matrix: ndarray, *, title: str | None = None) -> Diagram:
+    """A confusion matrix ``(k, k)`` as a grid of counts: rows are the true classes, columns the predicted ones.
+
+    The diagonal (right answers) is drawn in green, the mistakes in red, darker for larger counts.
+    """
+    C = np.asarray(matrix)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"a confusion matrix is square (k, k); received shape {C.shape}")
+    k = C.shape[0]
+    fig, (ax,) = _plot((0.55 * k + 2.2, 0.55 * k + 1.2))
+    right = np.where(np.eye(k, dtype=bool), C, 0)
+    wrong = np.where(np.eye(k, dtype=bool), 0, C)
+    ax.imshow(np.ma.masked_where(right == 0, right), cmap="Greens", vmin=0, vmax=max(int(C.max()), 1) * 1.3)
+    ax.imshow(np.ma.masked_where(wrong == 0, wrong), cmap="Reds", vmin=0, vmax=max(int(wrong.max()), 1) * 1.6)
+    for (i, j), n in np.ndenumerate(C):
+        if n:
+            ax.text(j, i, str(int(n)), ha="center", va="center", fontsize=8.5)
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title or f"Confusion matrix: {int(np.trace(C))} of {int(C.sum())} right (the diagonal)")
+    return fig
+
+
+def plot_initial_losses(losses: Mapping[str, ndarray], n_classes: int, *, title: str | None = None) -> Diagram:
+    """Histograms of the per-observation loss of untrained networks (label -> losses ``(n,)``), with ``ln k`` marked:
+    the loss of a network that gives every class the same probability ``1 / k``."""
+    fig, (ax,) = _plot((7.0, 4.2))
+    top = max(float(np.percentile(v, 99)) for v in losses.values())
+    bins = np.linspace(0, max(top, 1.5 * np.log(n_classes)), 60)
+    for label, values in losses.items():
+        values = np.asarray(values)
+        ax.hist(np.clip(values, 0, bins[-1]), bins=bins.tolist(), alpha=0.55, label=f"{label}: mean {values.mean():.2f}")
+    ax.axvline(np.log(n_classes), color="black", linestyle="--", linewidth=1.5)
+    ax.text(np.log(n_classes), ax.get_ylim()[1] * 0.95, f"  ln {n_classes} = {np.log(n_classes):.3f}", ha="left", va="top")
+    ax.set_title(title or "The loss of each training image before training")
+    ax.set_xlabel("cross-entropy of one image (values past the right edge are piled up there)")
+    ax.set_ylabel("number of images")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8.5)
+    return fig

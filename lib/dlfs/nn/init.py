@@ -10,6 +10,9 @@ the NumPy ``Generator`` it is given (so a seed makes it reproducible).
   keeping the forward activations' variance (1 / n_in) and the backward gradients'
   variance (1 / n_out); their paper draws from a uniform distribution with that variance,
   this is the normal (untruncated) variant with the same variance.
+- :func:`he_init`: He (Kaiming) normal initialisation, weights ~ N(0, 2 / n_in). A ReLU zeroes about half of
+  its inputs, halving the signal's variance; He et al. (2015) double Glorot's forward variance 1 / n_in to make
+  up for it.
 """
 
 from __future__ import annotations
@@ -40,5 +43,11 @@ def glorot_init(n_in: int, n_out: int, rng: np.random.Generator) -> ndarray:
     return rng.normal(0.0, scale, size=(n_in, n_out))
 
 
+def he_init(n_in: int, n_out: int, rng: np.random.Generator) -> ndarray:
+    """He normal: weights ~ N(0, 2 / n_in), shape ``(n_in, n_out)``; for ReLU layers."""
+    _check_sizes(n_in, n_out)
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+
+
 #: Initializers by the name :class:`dlfs.nn.layers.Dense` accepts in ``weight_init``.
-INITIALIZERS: dict[str, Initializer] = {"standard": standard_init, "glorot": glorot_init}
+INITIALIZERS: dict[str, Initializer] = {"standard": standard_init, "glorot": glorot_init, "he": he_init}

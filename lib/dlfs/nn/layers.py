@@ -76,7 +76,7 @@ class Dense(Layer):
     Args:
         neurons: output width.
         activation: an :class:`Operation` (default :class:`Sigmoid`); the layer uses its own copy.
-        weight_init: ``"standard"`` (N(0, 1)) or ``"glorot"`` (N(0, 2 / (n_in + n_out))).
+        weight_init: ``"standard"`` (N(0, 1)), ``"glorot"`` (N(0, 2 / (n_in + n_out))) or ``"he"`` (N(0, 2 / n_in), for ReLU).
             Biases start at 0.
         dropout: keep probability; 1.0 means no dropout layer.
         seed: seeds the weights and the dropout masks; :class:`dlfs.nn.network.NeuralNetwork`
@@ -115,3 +115,24 @@ class Dense(Layer):
             f"Dense({self.neurons}, activation={type(self.activation).__name__}(), "
             f"weight_init={self.weight_init!r}, dropout={self.dropout})"
         )
+
+
+def dense_backward(X: ndarray, W: ndarray, B: ndarray, output_grad: ndarray) -> dict[str, ndarray]:
+    """The backward pass of a dense layer with a tanh activation, ``O = tanh(X W + B)``, on a blank page.
+
+    What ``Dense(m, Tanh())`` computes, box by box, with ``G = output_grad = ∂L/∂O``::
+
+        ∂L/∂N = G ⊙ (1 - O²)            (n, m)   tanh' from the output, O = tanh(N), N = X W + B
+        ∂L/∂B = Σ over rows of ∂L/∂N    (1, m)   B is added to every row
+        ∂L/∂W = Xᵀ ∂L/∂N                (k, m)
+        ∂L/∂X = ∂L/∂N Wᵀ                (n, k)
+
+    Args:
+        X: the layer's input ``(n, k)``; W: ``(k, m)``; B: ``(1, m)``; output_grad: ``(n, m)``.
+
+    Returns:
+        ``{"X": (n, k), "W": (k, m), "B": (1, m)}``.
+    """
+    out = np.tanh(X @ W + B)
+    dN = output_grad * (1.0 - out**2)
+    return {"X": dN @ W.T, "W": X.T @ dN, "B": dN.sum(axis=0, keepdims=True)}
