@@ -1,0 +1,309 @@
+"""Chapter 08 in the library: convolution and max pooling, slow and fast, in the framework; checks and pictures.
+
+Every backward pass is compared, in float64, with central differences of its own forward pass on several
+shapes (batch > 1, several channels, never only square). The fast versions give the loop versions' numbers;
+the framework's Conv2D gives PyTorch's numbers to 1e-10. The checks accept right answers written other ways,
+name the classic mistakes (the ones that show only with several images or channels included), and work
+through the grader's data-only channel.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import open_channel
+from numpy import ndarray
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dlfs import convolution as C
+from dlfs.checks import cnn
+from dlfs.checks.gradcheck import CheckFailed, numerical_gradient
+from dlfs.nn.conv import ChannelBias, Conv2D, Conv2DOperation, Flatten, fast_conv_2d, fast_conv_2d_backward
+from dlfs.nn.layers import Dense
+from dlfs.nn.losses import SoftmaxCrossEntropy
+from dlfs.nn.network import NeuralNetwork
+from dlfs.nn.operations import Linear, Operation, ReLU, Tanh
+from dlfs.nn.pooling import MaxPool2D, MaxPool2DOperation, fast_max_pool, fast_max_pool_backward
+
+#: (batch, in_channels, height, width, out_channels, kh, kw, padding)
+CONV_CASES = [
+    (2, 3, 5, 6, 4, 3, 3, "same"),
+    (3, 2, 4, 7, 3, 3, 5, "same"),
+    (2, 2, 6, 5, 3, 2, 3, "valid"),
+    (3, 1, 4, 3, 2, 3, 2, "full"),
+    (1, 4, 3, 5, 1, 1, 3, "same"),
+]
+POOL_CASES = [(2, 3, 4, 6, 2), (3, 2, 6, 3, 3), (1, 1, 4, 4, 4)]
+
+
+def rng_for(*key: int) -> np.random.Generator:
+    return np.random.default_rng(list(key))
+
+
+def assert_grad(received: ndarray, f: Callable[[ndarray], float], x: ndarray) -> None:
+    np.testing.assert_allclose(received, numerical_gradient(f, x), rtol=1e-6, atol=1e-8)
+
+
+def conv_case(i: int, case: tuple[int, int, int, int, int, int, int, str]) -> tuple[ndarray, ndarray, ndarray, str]:
+    batch, c_in, h, w, c_out, kh, kw, padding = case
+    rng = rng_for(8, i)
+    x = rng.normal(size=(batch, c_in, h, w))
+    kernels = rng.normal(size=(c_out, c_in, kh, kw))
+    out_shape = C.conv_2d(x, kernels, padding).shape
+    return x, kernels, rng.normal(size=out_shape), padding
+
+
+# ---------------------------------------------------------------- the loop versions (dlfs.convolution)
+
+
+@pytest.mark.parametrize(("batch", "length", "k"), [(3, 10, 3), (2, 7, 5), (4, 6, 1), (1, 4, 3)])
+def test_conv_1d_is_a_same_padded_correlation_and_its_backward_is_its_slope(batch: int, length: int, k: int) -> None:
+    rng = rng_for(1, batch, length, k)
+    x, w, g = rng.normal(size=(batch, length)), rng.normal(size=k), rng.normal(size=(batch, length))
+    out = C.conv_1d(x, w)
+    assert out.shape == (batch, length)
+    for b in range(batch):
+        np.testing.assert_allclose(out[b], np.correlate(np.pad(x[b], (k - 1) // 2), w, mode="valid"), atol=1e-12)
+    input_grad, kernel_grad = C.conv_1d_backward(x, w, g)
+    assert input_grad.shape == x.shape and kernel_grad.shape == w.shape
+    assert_grad(input_grad, lambda v: float(np.sum(g * C.conv_1d(v, w))), x)
+    assert_grad(kernel_grad, lambda v: float(np.sum(g * C.conv_1d(x, v))), w)
+    # the input gradient is the output gradient correlated with the flipped kernel
+    np.testing.assert_allclose(input_grad, C.conv_1d(g, w[::-1]), atol=1e-12)
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(CONV_CASES)))
+def test_conv_2d_backward_is_the_slope_of_conv_2d(i: int, case: tuple[int, int, int, int, int, int, int, str]) -> None:
+    x, kernels, g, padding = conv_case(i, case)
+    input_grad, kernel_grad = C.conv_2d_backward(x, kernels, g, padding)
+    assert input_grad.shape == x.shape and kernel_grad.shape == kernels.shape
+    assert_grad(input_grad, lambda v: float(np.sum(g * C.conv_2d(v, kernels, padding))), x)
+    assert_grad(kernel_grad, lambda v: float(np.sum(g * C.conv_2d(x, v, padding))), kernels)
+
+
+def test_conv_2d_shapes_for_each_padding() -> None:
+    x, kernels = np.ones((2, 3, 5, 8)), np.ones((4, 3, 3, 5))
+    assert C.conv_2d(x, kernels, "same").shape == (2, 4, 5, 8)
+    assert C.conv_2d(x, kernels, "valid").shape == (2, 4, 3, 4)
+    assert C.conv_2d(x, kernels, "full").shape == (2, 4, 7, 12)
+    # a 1x1 kernel mixes channels only: a matrix product at every pixel
+    mix = rng_for(2).normal(size=(4, 3, 1, 1))
+    y = rng_for(3).normal(size=(2, 3, 5, 8))
+    np.testing.assert_allclose(C.conv_2d(y, mix, "valid"), np.einsum("bchw,oc->bohw", y, mix[:, :, 0, 0]), atol=1e-12)
+
+
+def test_the_input_gradient_is_a_full_correlation_with_the_flipped_kernels() -> None:
+    x, kernels, g, _ = conv_case(0, (2, 3, 5, 6, 4, 3, 5, "valid"))
+    flipped = kernels[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    np.testing.assert_allclose(C.conv_2d_backward(x, kernels, g, "valid")[0], C.conv_2d(g, flipped, "full"), atol=1e-12)
+    x, kernels, g, _ = conv_case(1, (2, 3, 5, 6, 4, 3, 5, "same"))
+    flipped = kernels[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    np.testing.assert_allclose(C.conv_2d_backward(x, kernels, g, "same")[0], C.conv_2d(g, flipped, "same"), atol=1e-12)
+
+
+def test_the_kernel_gradient_is_the_sum_of_each_images_gradient() -> None:
+    x, kernels, g, padding = conv_case(2, CONV_CASES[0])
+    total = C.conv_2d_backward(x, kernels, g, padding)[1]
+    each = [C.conv_2d_backward(x[b : b + 1], kernels, g[b : b + 1], padding)[1] for b in range(x.shape[0])]
+    np.testing.assert_allclose(total, np.sum(each, axis=0), atol=1e-12)
+    assert not np.allclose(total, each[0])
+
+
+@pytest.mark.parametrize(("batch", "channels", "h", "w", "size"), POOL_CASES)
+def test_max_pool_backward_is_the_slope_where_maxima_are_unique(batch: int, channels: int, h: int, w: int, size: int) -> None:
+    rng = rng_for(4, batch, size)
+    x = rng.permutation(batch * channels * h * w).reshape(batch, channels, h, w) / 10.0  # all distinct
+    g = rng.normal(size=(batch, channels, h // size, w // size))
+    out = C.max_pool(x, size)
+    assert out.shape == g.shape
+    grad = C.max_pool_backward(x, g, size)
+    assert_grad(grad, lambda v: float(np.sum(g * C.max_pool(v, size))), x)
+    assert np.count_nonzero(grad) == g.size  # one winner per window
+
+
+def test_max_pool_ties_go_to_the_first_maximum_in_reading_order() -> None:
+    x = np.array([[[[1.0, 3.0, 0.0, 0.0],
+                    [3.0, 3.0, 0.0, 0.0]]]])  # window 1: 3 at (0, 1), (1, 0), (1, 1); window 2: all zeros
+    g = np.array([[[[5.0, -2.0]]]])
+    expected = np.array([[[[0.0, 5.0, -2.0, 0.0],
+                           [0.0, 0.0, 0.0, 0.0]]]])
+    np.testing.assert_array_equal(C.max_pool_backward(x, g), expected)
+    np.testing.assert_array_equal(fast_max_pool_backward(x, g), expected)
+    op = MaxPool2DOperation(2)
+    op.forward(x)
+    np.testing.assert_array_equal(op.backward(g), expected)
+
+
+def test_shape_errors_name_expected_and_received_shapes() -> None:
+    with pytest.raises(ValueError, match=r"kernel must be 1-D of odd size.*received shape \(4,\)"):
+        C.conv_1d(np.ones((2, 5)), np.ones(4))
+    with pytest.raises(ValueError, match=r"in_channels=3.*received shape \(4, 2, 3, 3\)"):
+        C.conv_2d(np.ones((2, 3, 5, 5)), np.ones((4, 2, 3, 3)))
+    with pytest.raises(ValueError, match=r"'same' padding needs odd kernel sizes.*\(2, 3\)"):
+        C.conv_2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 2, 3)), "same")
+    with pytest.raises(ValueError, match=r"output_grad must have the output's shape \(2, 4, 5, 5\); received shape \(2, 4, 3, 3\)"):
+        C.conv_2d_backward(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), np.ones((2, 4, 3, 3)))
+    with pytest.raises(ValueError, match=r"multiples of size=2.*\(1, 1, 5, 4\)"):
+        C.max_pool(np.ones((1, 1, 5, 4)))
+    with pytest.raises(ValueError, match="padding must be one of"):
+        C.conv_2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), "half")
+
+
+# ---------------------------------------------------------------- the fast versions give the loop versions' numbers
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(CONV_CASES)))
+def test_fast_conv_equals_the_loop_version(i: int, case: tuple[int, int, int, int, int, int, int, str]) -> None:
+    x, kernels, g, padding = conv_case(i, case)
+    np.testing.assert_allclose(fast_conv_2d(x, kernels, padding), C.conv_2d(x, kernels, padding), rtol=1e-12, atol=1e-12)
+    for fast, slow in zip(fast_conv_2d_backward(x, kernels, g, padding), C.conv_2d_backward(x, kernels, g, padding)):
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+
+
+def test_fast_conv_keeps_float32_and_is_close_to_float64() -> None:
+    x, kernels, g, padding = conv_case(0, CONV_CASES[1])
+    out = fast_conv_2d(x.astype(np.float32), kernels.astype(np.float32), padding)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, C.conv_2d(x, kernels, padding), rtol=1e-4, atol=1e-4)
+    grads = fast_conv_2d_backward(x.astype(np.float32), kernels.astype(np.float32), g.astype(np.float32), padding)
+    assert all(grad.dtype == np.float32 for grad in grads)
+
+
+@pytest.mark.parametrize(("batch", "channels", "h", "w", "size"), POOL_CASES)
+def test_fast_max_pool_equals_the_loop_version_ties_included(batch: int, channels: int, h: int, w: int, size: int) -> None:
+    rng = rng_for(5, batch, size)
+    x = rng.integers(-1, 2, size=(batch, channels, h, w)).astype(float)  # many ties
+    g = rng.normal(size=(batch, channels, h // size, w // size))
+    np.testing.assert_array_equal(fast_max_pool(x, size), C.max_pool(x, size))
+    np.testing.assert_array_equal(fast_max_pool_backward(x, g, size), C.max_pool_backward(x, g, size))
+
+
+# ---------------------------------------------------------------- the framework
+
+
+def check_operation(make_op: Callable[[], Operation], x: ndarray) -> None:
+    """``backward(g)`` (and ``param_grad``) are the slopes of ``sum(forward(x) * g)``."""
+    op = make_op()
+    out = op.forward(x)
+    g = rng_for(6, *x.shape).normal(size=out.shape)
+    assert_grad(op.backward(g), lambda v: float(np.sum(make_op().forward(v) * g)), x)
+    param_grad = getattr(op, "param_grad", None)
+    if param_grad is not None:
+        def loss_of_param(p: ndarray) -> float:
+            fresh = make_op()
+            fresh.param[...] = p  # type: ignore[attr-defined]
+            return float(np.sum(fresh.forward(x) * g))
+
+        assert_grad(param_grad, loss_of_param, op.param)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(CONV_CASES)))
+def test_conv2d_operation_gradients(i: int, case: tuple[int, int, int, int, int, int, int, str]) -> None:
+    x, kernels, _, padding = conv_case(i, case)
+    check_operation(lambda: Conv2DOperation(kernels.copy(), padding), x)
+
+
+def test_channel_bias_maxpool_and_flatten_gradients() -> None:
+    rng = rng_for(7)
+    x = rng.normal(size=(3, 4, 4, 6))
+    check_operation(lambda: ChannelBias(np.arange(4.0)), x)
+    check_operation(lambda: MaxPool2DOperation(2), x)
+    flatten = Flatten()
+    out = flatten.forward(x)
+    assert out.shape == (3, 96) and flatten.neurons == 96
+    np.testing.assert_array_equal(flatten.backward(out), x)
+
+
+def test_a_small_cnn_backward_is_the_slope_of_its_loss() -> None:
+    rng = rng_for(9)
+    X, labels = rng.normal(size=(5, 2, 8, 6)), rng.integers(0, 3, size=5)
+    y = np.eye(3)[labels]
+    net = NeuralNetwork([Conv2D(3, (3, 1), Tanh()), MaxPool2D(2), Conv2D(2, 3, Tanh(), padding="valid"),
+                         Flatten(), Dense(3, Linear())], SoftmaxCrossEntropy(), seed=3)
+    net.train_batch(X, y)
+    params, grads = net.params(), net.param_grads()
+    assert [p.shape for p in params] == [(3, 2, 3, 1), (3,), (2, 3, 3, 3), (2,), (4, 3), (1, 3)]
+
+    for param, grad in zip(params, grads):
+        def loss_of(value: ndarray, param: ndarray = param) -> float:
+            saved = param.copy()
+            param[...] = value
+            try:
+                return net.loss.forward(net.forward(X), y)
+            finally:
+                param[...] = saved
+
+        assert_grad(grad, loss_of, param.copy())
+    assert net.backward(net.loss.backward()).shape == X.shape
+
+
+def test_conv2d_layer_setup_and_errors() -> None:
+    layer = Conv2D(5, (3, 5), seed=0)
+    out = layer.forward(np.ones((2, 3, 6, 7)))
+    assert out.shape == (2, 5, 6, 7)
+    kernels = layer.params()[0]
+    assert kernels.shape == (5, 3, 3, 5)
+    assert abs(kernels.std() - np.sqrt(2 / (3 * 15 + 5 * 15))) < 0.02  # Glorot with the kernels' fan-in and fan-out
+    assert isinstance(layer.operations[-1], ReLU)
+    with pytest.raises(ValueError, match=r"expects images \(n, in_channels, height, width\); received shape \(2, 64\)"):
+        Conv2D(4).forward(np.ones((2, 64)))
+    with pytest.raises(ValueError, match="odd kernel sizes"):
+        Conv2D(4, 2)
+    with pytest.raises(ValueError, match="weight_init"):
+        Conv2D(4, weight_init="standard")
+
+
+# ---------------------------------------------------------------- PyTorch gives the same numbers
+
+
+TORCH_CASES = [
+    (3, 2, 7, 5, 4, 3, 3, 1, 1),   # (batch, in, h, w, out, kh, kw, ph, pw): "same"
+    (2, 3, 6, 9, 2, 5, 3, 2, 1),   # non-square kernel, "same"
+    (4, 1, 8, 8, 6, 3, 3, 0, 0),   # "valid"
+    (2, 4, 5, 6, 3, 2, 4, 1, 3),   # "full"
+]
+
+
+@pytest.mark.parametrize("case", TORCH_CASES)
+def test_conv2d_layer_equals_pytorch_in_float64(case: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    batch, c_in, h, w, c_out, kh, kw, ph, pw = case
+    padding = {(0, 0): "valid", ((kh - 1) // 2, (kw - 1) // 2): "same", (kh - 1, kw - 1): "full"}[(ph, pw)]
+    rng = rng_for(10, *case)
+    x = rng.normal(size=(batch, c_in, h, w))
+    layer = Conv2D(c_out, (kh, kw), Linear(), padding=padding, seed=1)
+    out = layer.forward(x)
+    kernels, bias = layer.params()
+    bias[...] = rng.normal(size=c_out)
+    out = layer.forward(x)
+    g = rng.normal(size=out.shape)
+    input_grad = layer.backward(g)
+    kernel_grad, bias_grad = layer.param_grads()
+
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    tk = torch.tensor(kernels, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(bias, dtype=torch.float64, requires_grad=True)
+    tout = torch.nn.functional.conv2d(tx, tk, tb, padding=(ph, pw))
+    tout.backward(torch.tensor(g, dtype=torch.float64))
+    for ours, theirs in ((out, tout.detach()), (input_grad, tx.grad), (kernel_grad, tk.grad), (bias_grad, tb.grad)):
+        theirs = theirs.numpy()
+        assert ours.shape == theirs.shape
+        assert np.max(np.abs(ours - theirs)) <= 1e-10 * max(1.0, float(np.max(np.abs(theirs))))
+
+
+def test_max_pool_equals_pytorch_ties_included() -> None:
+    torch = pytest.importorskip("torch")
+    rng = rng_for(11)
+    x = rng.integers(-1, 2, size=(3, 2, 6, 8)).astype(float)
+    g = rng.normal(size=(3, 2, 3, 4))
+    tx = torch.tensor(x, requires_grad=True)
+    tout = torch.nn.functional.max_pool2d(tx, 2)
+    tout.backward(torch.tensor(g))
+    op = MaxPool2DOperation(2)
+    np.testing.assert_array_equal(op.forward(x), tout.detach().numpy())
+    np.testing.assert_array_equal(op.backward(g), tx.grad.numpy())
