@@ -10,7 +10,6 @@ through the grader's data-only channel.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -307,3 +306,391 @@ def test_max_pool_equals_pytorch_ties_included() -> None:
     op = MaxPool2DOperation(2)
     np.testing.assert_array_equal(op.forward(x), tout.detach().numpy())
     np.testing.assert_array_equal(op.backward(g), tx.grad.numpy())
+
+
+# ---------------------------------------------------------------- the checks accept right answers written other ways
+
+
+def conv_1d_correlate(inputs: ndarray, kernel: ndarray) -> list[list[float]]:
+    p = (len(kernel) - 1) // 2
+    return [np.correlate(np.pad(row, p), kernel, mode="valid").tolist() for row in inputs]  # a nested list is fine
+
+
+def conv_1d_windows(inputs: ndarray, kernel: ndarray) -> ndarray:
+    p = (len(kernel) - 1) // 2
+    return sliding_window_view(np.pad(inputs, ((0, 0), (p, p))), len(kernel), axis=1) @ kernel
+
+
+def conv_1d_shift_and_add(inputs: ndarray, kernel: ndarray) -> ndarray:
+    k, length = len(kernel), inputs.shape[1]
+    padded = np.pad(inputs, ((0, 0), ((k - 1) // 2, (k - 1) // 2)))
+    return sum(kernel[j] * padded[:, j : j + length] for j in range(k))  # type: ignore[return-value]
+
+
+def conv_1d_backward_convolve(inputs: ndarray, kernel: ndarray, output_grad: ndarray) -> tuple[ndarray, ndarray]:
+    # np.convolve flips the kernel: exactly the correlation with the flipped kernel that the input gradient is
+    input_grad = np.array([np.convolve(row, kernel, mode="same") for row in output_grad])
+    k, length = len(kernel), inputs.shape[1]
+    padded = np.pad(inputs, ((0, 0), ((k - 1) // 2, (k - 1) // 2)))
+    kernel_grad = np.array([np.sum(output_grad * padded[:, j : j + length]) for j in range(k)])
+    return input_grad, kernel_grad
+
+
+def conv_2d_backward_scatter(inputs: ndarray, kernels: ndarray, output_grad: ndarray,
+                             padding: str = "same") -> list[ndarray]:
+    """The backward pass as the forward picture run in reverse: every output position sends its gradient back
+    through the window it came from (no flip written anywhere)."""
+    kh, kw = kernels.shape[2:]
+    ph, pw = ((kh - 1) // 2, (kw - 1) // 2) if padding == "same" else (0, 0)
+    padded = np.pad(inputs, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    padded_grad, kernel_grad = np.zeros(padded.shape), np.zeros(kernels.shape)
+    for i in range(output_grad.shape[2]):
+        for j in range(output_grad.shape[3]):
+            g = output_grad[:, :, i, j]  # (batch, out_channels)
+            padded_grad[:, :, i : i + kh, j : j + kw] += np.einsum("bo,ocuv->bcuv", g, kernels)
+            kernel_grad += np.einsum("bo,bcuv->ocuv", g, padded[:, :, i : i + kh, j : j + kw])
+    return [padded_grad[:, :, ph : ph + inputs.shape[2], pw : pw + inputs.shape[3]], kernel_grad]
+
+
+def max_pool_backward_loops(inputs: ndarray, output_grad: ndarray, size: int = 2) -> ndarray:
+    grad = np.zeros_like(inputs)
+    for b, c, i, j in np.ndindex(output_grad.shape):
+        window = inputs[b, c, i * size : (i + 1) * size, j * size : (j + 1) * size]
+        u, v = np.unravel_index(np.argmax(window), window.shape)
+        grad[b, c, i * size + u, j * size + v] = output_grad[b, c, i, j]
+    return grad
+
+
+RIGHT: list[tuple[Callable[..., None], Any, dict[str, Any]]] = [
+    (cnn.check_conv_1d, C.conv_1d, {}),
+    (cnn.check_conv_1d, C.conv_1d, {"seed": 5, "shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_1d, conv_1d_correlate, {}),
+    (cnn.check_conv_1d, conv_1d_windows, {"shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_1d, conv_1d_shift_and_add, {}),
+    (cnn.check_conv_1d_backward, C.conv_1d_backward, {}),
+    (cnn.check_conv_1d_backward, C.conv_1d_backward, {"seed": 5, "shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_1d_backward, conv_1d_backward_convolve, {"shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_2d_backward, C.conv_2d_backward, {}),
+    (cnn.check_conv_2d_backward, C.conv_2d_backward, {"seed": 5, "cases": cnn.HIDDEN_CONV_2D}),
+    (cnn.check_conv_2d_backward, fast_conv_2d_backward, {"cases": cnn.HIDDEN_CONV_2D}),
+    (cnn.check_conv_2d_backward, conv_2d_backward_scatter, {}),
+    (cnn.check_conv_2d_backward, conv_2d_backward_scatter, {"seed": 2, "cases": cnn.HIDDEN_CONV_2D}),
+    (cnn.check_max_pool_backward, C.max_pool_backward, {}),
+    (cnn.check_max_pool_backward, C.max_pool_backward, {"seed": 5, "cases": cnn.HIDDEN_POOL}),
+    (cnn.check_max_pool_backward, fast_max_pool_backward, {}),
+    (cnn.check_max_pool_backward, max_pool_backward_loops, {"cases": cnn.HIDDEN_POOL}),
+]
+
+
+@pytest.mark.parametrize(("check", "answer", "kwargs"), RIGHT)
+def test_checks_accept_right_answers_quickly(check: Callable[..., None], answer: Any, kwargs: dict[str, Any]) -> None:
+    start = time.perf_counter()
+    check(answer, **kwargs)
+    assert time.perf_counter() - start < 2.0
+
+
+# ---------------------------------------------------------------- the classic mistakes, by name
+
+
+def _pad_all_axes(inputs: ndarray, kernel: ndarray) -> ndarray:
+    padded = np.pad(inputs, (len(kernel) - 1) // 2)  # pads the batch axis too
+    return np.array([[padded[b, i : i + len(kernel)] @ kernel for i in range(inputs.shape[1])] for b in range(len(padded))])
+
+
+def _one_long_signal(inputs: ndarray, kernel: ndarray) -> ndarray:
+    p = (len(kernel) - 1) // 2
+    return np.correlate(np.pad(inputs.ravel(), p), kernel, mode="valid").reshape(inputs.shape)
+
+
+def _conv_1d_in_place(inputs: ndarray, kernel: ndarray) -> ndarray:
+    out = C.conv_1d(inputs, kernel)
+    inputs[...] = out
+    return inputs
+
+
+def _backward_1d(input_grad: Callable[[ndarray, ndarray, ndarray], Any],
+                 kernel_grad: Callable[[ndarray, ndarray, ndarray], Any]) -> Callable[..., tuple[Any, Any]]:
+    def backward(inputs: ndarray, kernel: ndarray, output_grad: ndarray) -> tuple[Any, Any]:
+        return input_grad(inputs, kernel, output_grad), kernel_grad(inputs, kernel, output_grad)
+    return backward
+
+
+def _ig1(x: ndarray, w: ndarray, g: ndarray) -> ndarray:
+    return C.conv_1d_backward(x, w, g)[0]
+
+
+def _kg1(x: ndarray, w: ndarray, g: ndarray) -> ndarray:
+    return C.conv_1d_backward(x, w, g)[1]
+
+
+def _kg1_per_signal(x: ndarray, w: ndarray, g: ndarray) -> ndarray:
+    return np.array([C.conv_1d_backward(x[b : b + 1], w, g[b : b + 1])[1] for b in range(len(x))])
+
+
+def _backward_2d(input_grad: Callable[..., Any], kernel_grad: Callable[..., Any]) -> Callable[..., tuple[Any, Any]]:
+    def backward(inputs: ndarray, kernels: ndarray, output_grad: ndarray, padding: str = "same") -> tuple[Any, Any]:
+        return input_grad(inputs, kernels, output_grad, padding), kernel_grad(inputs, kernels, output_grad, padding)
+    return backward
+
+
+def _ig2(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    return C.conv_2d_backward(x, k, g, padding)[0]
+
+
+def _kg2(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    return C.conv_2d_backward(x, k, g, padding)[1]
+
+
+def _ig2_unflipped(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    flipped_twice = k[:, :, ::-1, ::-1]  # the right backward, fed the flipped kernels: it uses them unflipped
+    return C.conv_2d_backward(x, flipped_twice, g, padding)[0]
+
+
+def _ig2_channels_mixed(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    # the kernels' axes used as (in, out) without the transpose: only possible when in == out
+    return C.conv_2d(g, k[:, :, ::-1, ::-1], "same" if padding == "same" else "full")
+
+
+def _ig2_not_cropped(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    return C.conv_2d(g, k[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), "full")
+
+
+def _kg2_per_image(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    return np.array([C.conv_2d_backward(x[b : b + 1], k, g[b : b + 1], padding)[1] for b in range(len(x))])
+
+
+def _kg2_first_image(x: ndarray, k: ndarray, g: ndarray, padding: str) -> ndarray:
+    return C.conv_2d_backward(x[:1], k, g[:1], padding)[1]
+
+
+def _pool(grad_of_windows: Callable[[ndarray, ndarray], ndarray]) -> Callable[..., ndarray]:
+    """A max_pool_backward built from a rule ``(window (size²,), g) -> gradients (size²,)``."""
+    def backward(inputs: ndarray, output_grad: ndarray, size: int = 2) -> ndarray:
+        grad = np.zeros_like(inputs)
+        for b, c, i, j in np.ndindex(output_grad.shape):
+            window = inputs[b, c, i * size : (i + 1) * size, j * size : (j + 1) * size]
+            grad[b, c, i * size : (i + 1) * size, j * size : (j + 1) * size] = grad_of_windows(
+                window.ravel(), output_grad[b, c, i, j]).reshape(size, size)
+        return grad
+    return backward
+
+
+def _first_in_columns(window: ndarray, g: float) -> ndarray:
+    size = int(np.sqrt(window.size))
+    square = window.reshape(size, size)
+    out = np.zeros((size, size))
+    u, v = np.unravel_index(np.argmax(square.T), (size, size))
+    out[v, u] = g
+    return out.ravel()
+
+
+def _last(window: ndarray, g: float) -> ndarray:
+    out = np.zeros(window.size)
+    out[window.size - 1 - np.argmax(window[::-1])] = g
+    return out
+
+
+def _mask_only(window: ndarray, g: float) -> ndarray:
+    out = np.zeros(window.size)
+    out[np.argmax(window)] = 1.0
+    return out
+
+
+MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
+    # conv_1d
+    (cnn.check_conv_1d, lambda x, w: np.array([np.convolve(r, w, mode="same") for r in x]), "np.convolve"),
+    (cnn.check_conv_1d, lambda x, w: sliding_window_view(x, len(w), axis=1) @ w, "'valid' padding"),
+    (cnn.check_conv_1d, lambda x, w: sliding_window_view(np.pad(x, ((0, 0), (len(w) - 1, len(w) - 1))), len(w), axis=1) @ w,
+     "'full' padding"),
+    (cnn.check_conv_1d, lambda x, w: sliding_window_view(np.pad(x, ((0, 0), (len(w) - 1, 0))), len(w), axis=1) @ w,
+     "padded one end only"),
+    (cnn.check_conv_1d, _pad_all_axes, "pads every axis"),
+    (cnn.check_conv_1d, _one_long_signal, "leak into each other"),
+    (cnn.check_conv_1d, lambda x, w: np.tile(C.conv_1d(x[:1], w), (len(x), 1)), "first item"),
+    (cnn.check_conv_1d, _conv_1d_in_place, "changed its argument `inputs` in place"),
+    (cnn.check_conv_1d, lambda x, w: None, "forget the `return`"),
+    # conv_1d_backward
+    (cnn.check_conv_1d_backward, _backward_1d(lambda x, w, g: C.conv_1d(g, w), _kg1), "FLIPPED kernel"),
+    (cnn.check_conv_1d_backward, _backward_1d(lambda x, w, g: _ig1(x, w, np.ones_like(g)), _kg1), "all ones"),
+    (cnn.check_conv_1d_backward, _backward_1d(_ig1, _kg1_per_signal), "one kernel gradient per item"),
+    (cnn.check_conv_1d_backward, _backward_1d(_ig1, lambda x, w, g: _kg1_per_signal(x, w, g).mean(axis=0)), "averaged"),
+    (cnn.check_conv_1d_backward, _backward_1d(_ig1, lambda x, w, g: _kg1(x[:1], w, g[:1])), "first item of the batch"),
+    (cnn.check_conv_1d_backward, _backward_1d(_ig1, lambda x, w, g: _kg1(x, w, g)[::-1]), "kernel gradient is flipped"),
+    (cnn.check_conv_1d_backward, _backward_1d(_ig1, lambda x, w, g: _kg1(x, w, np.ones_like(g))), "all ones"),
+    (cnn.check_conv_1d_backward, _backward_1d(
+        lambda x, w, g: sliding_window_view(np.pad(g, ((0, 0), (len(w) - 1, len(w) - 1))), len(w), axis=1) @ w[::-1],
+        _kg1), "*padded* input"),
+    (cnn.check_conv_1d_backward, lambda x, w, g: C.conv_1d_backward(x, w, g)[::-1], "the order is (input_grad, kernel_grad)"),
+    (cnn.check_conv_1d_backward, lambda x, w, g: C.conv_1d_backward(x, w, g)[0], "should return a pair"),
+    # conv_2d_backward
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2_unflipped, _kg2), "kernels as they are"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2, _kg2_per_image), "one kernel gradient per item"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2, lambda *a: _kg2_per_image(*a).mean(axis=0)), "averaged"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2, _kg2_first_image), "first item of the batch only"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2, lambda *a: _kg2(*a).transpose(1, 0, 2, 3)), "channels swapped"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2, lambda *a: _kg2(*a)[:, :, ::-1, ::-1]), "kernel gradient is flipped"),
+    (cnn.check_conv_2d_backward, _backward_2d(lambda x, k, g, p: _ig2(x, k, np.ones_like(g), p), _kg2), "all ones"),
+    (cnn.check_conv_2d_backward, _backward_2d(_ig2_not_cropped, _kg2), "*padded* input"),
+    (cnn.check_conv_2d_backward, lambda x, k, g, p="same": (_kg2(x, k, g, p), _ig2(x, k, g, p)),
+     "the order is (input_grad, kernel_grad)"),
+    # max_pool_backward
+    (cnn.check_max_pool_backward, _pool(lambda w, g: (w == w.max()) * g), "every input equal to its window's maximum"),
+    (cnn.check_max_pool_backward, _pool(lambda w, g: (w == w.max()) * g / np.sum(w == w.max())), "split the gradient"),
+    (cnn.check_max_pool_backward, _pool(_last), "LAST maximum"),
+    (cnn.check_max_pool_backward, _pool(_first_in_columns), "going down the columns"),
+    (cnn.check_max_pool_backward, _pool(lambda w, g: np.full(w.size, g)), "every input of a window"),
+    (cnn.check_max_pool_backward, _pool(_mask_only), "1 at each window's maximum"),
+]
+
+
+@pytest.mark.parametrize(("check", "mistake", "message"), MISTAKES)
+def test_checks_name_the_classic_mistake(check: Callable[..., None], mistake: Any, message: str) -> None:
+    with pytest.raises(CheckFailed) as info:
+        check(mistake)
+    assert message in str(info.value)
+
+
+def test_channel_mix_ups_that_fit_the_shapes_are_named_by_the_hidden_tests() -> None:
+    # with as many input as output channels, mixed-up channels give arrays of the right shape
+    with pytest.raises(CheckFailed, match="input and output channels are mixed up"):
+        cnn.check_conv_2d_backward(_backward_2d(_ig2_channels_mixed, _kg2), cases=cnn.HIDDEN_CONV_2D[1:2])
+    with pytest.raises(CheckFailed, match="channels swapped"):
+        cnn.check_conv_2d_backward(_backward_2d(_ig2, lambda *a: _kg2(*a).transpose(1, 0, 2, 3)),
+                                   cases=cnn.HIDDEN_CONV_2D[1:2])
+
+
+def test_not_written_yet_is_said_in_words() -> None:
+    def stub(*args: Any) -> Any:
+        raise NotImplementedError()
+
+    for check in (cnn.check_conv_1d, cnn.check_conv_1d_backward, cnn.check_conv_2d_backward, cnn.check_max_pool_backward):
+        with pytest.raises(CheckFailed, match="not written yet"):
+            check(stub)
+
+
+def test_a_backward_that_changes_output_grad_in_place_fails() -> None:
+    def scaled_in_place(x: ndarray, k: ndarray, g: ndarray, padding: str = "same") -> tuple[ndarray, ndarray]:
+        result = C.conv_2d_backward(x, k, g, padding)
+        g *= 0.0
+        return result
+
+    with pytest.raises(CheckFailed, match="changed its argument `output_grad` in place"):
+        cnn.check_conv_2d_backward(scaled_in_place)
+
+
+def test_cases_batches_and_channels_and_never_only_square() -> None:
+    for batch, _, k in cnn.VISIBLE_CONV_1D:
+        assert batch > 1 and k % 2 == 1
+    for batch, _, h, w, c_out, *_ in cnn.VISIBLE_CONV_2D + cnn.HIDDEN_CONV_2D[:2]:
+        assert batch > 1 and c_out > 1 and h != w
+    assert any(c_in == c_out for _, c_in, _, _, c_out, *_ in cnn.HIDDEN_CONV_2D)
+    assert any(kh != kw for *_, kh, kw, _ in cnn.VISIBLE_CONV_2D)
+    assert {p for *_, p in cnn.VISIBLE_CONV_2D} == {"same", "valid"}
+    assert {s for *_, s in cnn.VISIBLE_POOL} != {2} and all(b > 1 and c > 1 for b, c, *_ in cnn.VISIBLE_POOL)
+    assert set(cnn.HIDDEN_CONV_2D).isdisjoint(cnn.VISIBLE_CONV_2D)
+    assert set(cnn.HIDDEN_POOL).isdisjoint(cnn.VISIBLE_POOL)
+    assert set(cnn.HIDDEN_CONV_1D).isdisjoint(cnn.VISIBLE_CONV_1D)
+
+
+def test_checks_are_deterministic() -> None:
+    messages = []
+    for _ in range(2):
+        with pytest.raises(CheckFailed) as info:
+            cnn.check_conv_2d_backward(_backward_2d(_ig2, _kg2_per_image), seed=7)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+# ---------------------------------------------------------------- the checks over the grader's data-only channel
+
+LEARNER_CODE = '''
+import numpy as np
+
+def conv_1d(inputs, kernel):
+    p = (len(kernel) - 1) // 2
+    return np.array([np.correlate(np.pad(row, p), kernel, mode="valid") for row in inputs])
+
+def conv_1d_backward(inputs, kernel, output_grad):
+    k, n = len(kernel), inputs.shape[1]
+    padded = np.pad(inputs, ((0, 0), ((k - 1) // 2, (k - 1) // 2)))
+    input_grad = np.array([np.convolve(row, kernel, mode="same") for row in output_grad])
+    return input_grad, np.array([np.sum(output_grad * padded[:, j:j + n]) for j in range(k)])
+
+def conv_2d_backward(inputs, kernels, output_grad, padding="same"):
+    kh, kw = kernels.shape[2:]
+    ph, pw = ((kh - 1) // 2, (kw - 1) // 2) if padding == "same" else (0, 0)
+    padded = np.pad(inputs, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    padded_grad, kernel_grad = np.zeros(padded.shape), np.zeros(kernels.shape)
+    for i in range(output_grad.shape[2]):
+        for j in range(output_grad.shape[3]):
+            g = output_grad[:, :, i, j]
+            padded_grad[:, :, i:i + kh, j:j + kw] += np.einsum("bo,ocuv->bcuv", g, kernels)
+            kernel_grad += np.einsum("bo,bcuv->ocuv", g, padded[:, :, i:i + kh, j:j + kw])
+    return padded_grad[:, :, ph:ph + inputs.shape[2], pw:pw + inputs.shape[3]], kernel_grad
+
+def max_pool_backward(inputs, output_grad, size=2):
+    grad = np.zeros_like(inputs)
+    for b, c, i, j in np.ndindex(output_grad.shape):
+        window = inputs[b, c, i * size:(i + 1) * size, j * size:(j + 1) * size]
+        u, v = np.unravel_index(np.argmax(window), window.shape)
+        grad[b, c, i * size + u, j * size + v] = output_grad[b, c, i, j]
+    return grad
+
+def conv_1d_convolve(inputs, kernel):
+    return np.array([np.convolve(row, kernel, mode="same") for row in inputs])
+
+def conv_2d_backward_per_image(inputs, kernels, output_grad, padding="same"):
+    input_grad, _ = conv_2d_backward(inputs, kernels, output_grad, padding)
+    return input_grad, np.array([conv_2d_backward(inputs[b:b + 1], kernels, output_grad[b:b + 1], padding)[1]
+                                 for b in range(len(inputs))])
+
+def max_pool_all_ties(inputs, output_grad, size=2):
+    n, c, h, w = inputs.shape
+    big = np.repeat(np.repeat(inputs.reshape(n, c, h // size, size, w // size, size).max(axis=(3, 5)), size, 2), size, 3)
+    return (inputs == big) * np.repeat(np.repeat(output_grad, size, 2), size, 3)
+
+def conv_1d_stub(inputs, kernel):
+    raise NotImplementedError()
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel_channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    yield from open_channel(tmp_path_factory.mktemp("kernel08"), LEARNER_CODE, cell_seconds=20)
+
+
+REMOTE_RIGHT = [
+    (cnn.check_conv_1d, "conv_1d", {"seed": 23, "shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_1d_backward, "conv_1d_backward", {"seed": 23, "shapes": cnn.HIDDEN_CONV_1D}),
+    (cnn.check_conv_2d_backward, "conv_2d_backward", {"seed": 23, "cases": cnn.HIDDEN_CONV_2D}),
+    (cnn.check_max_pool_backward, "max_pool_backward", {"seed": 23, "cases": cnn.HIDDEN_POOL}),
+]
+REMOTE_WRONG = [
+    (cnn.check_conv_1d, "conv_1d_convolve", "np.convolve"),
+    (cnn.check_conv_2d_backward, "conv_2d_backward_per_image", "one kernel gradient per item"),
+    (cnn.check_max_pool_backward, "max_pool_all_ties", "every input equal to its window's maximum"),
+    (cnn.check_conv_1d, "conv_1d_stub", "not written yet"),
+]
+
+
+@pytest.mark.parametrize(("check", "name", "kwargs"), REMOTE_RIGHT)
+def test_checks_pass_right_answers_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
+                                                         kwargs: dict[str, Any]) -> None:
+    from dlfs_autograder.remote import RemoteFunction
+
+    kernel_channel.install()
+    start = time.perf_counter()
+    check(RemoteFunction(kernel_channel, name))
+    check(RemoteFunction(kernel_channel, name), **kwargs)
+    assert time.perf_counter() - start < 4.0
+
+
+@pytest.mark.parametrize(("check", "name", "message"), REMOTE_WRONG)
+def test_checks_name_mistakes_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
+                                                    message: str) -> None:
+    from dlfs_autograder.remote import RemoteFunction
+
+    kernel_channel.install()
+    with pytest.raises(CheckFailed, match="Hint|not written") as info:
+        check(RemoteFunction(kernel_channel, name))
+    assert message in str(info.value)
