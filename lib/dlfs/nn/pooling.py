@@ -5,9 +5,16 @@
 ``size × size`` windows, height and width multiples of ``size``, and each window's gradient sent to
 its **first** maximum in reading order when inputs tie (as ``np.argmax`` and PyTorch do).
 
-No loops: a reshape puts every window's ``size²`` numbers on a last axis of their own,
-``(n, c, h // size, w // size, size²)``; ``argmax`` over that axis finds each window's winner, the
-forward pass takes it, and the backward pass puts the gradient back at the same place.
+A reshape (a view, no copy) splits each image into its windows, ``(n, c, h // size, size, w // size, size)``:
+``blocks[:, :, i, u, j, v]`` is row ``u``, column ``v`` of window ``(i, j)``. Both passes then loop over the
+``size²`` places ``(u, v)`` of a window, in reading order, each step one operation on whole arrays:
+
+- forward: a running maximum over the ``size²`` places;
+- backward: at each place, the windows whose maximum sits there and that no earlier place has claimed get
+  their gradient there (so a tie goes to the first place in reading order); every other input gets 0.
+
+(Reducing over the two window axes at once, ``blocks.max(axis=(3, 5))``, gives the same numbers but is
+many times slower: NumPy reduces over short, strided axes one window at a time.)
 """
 
 from __future__ import annotations
@@ -19,41 +26,47 @@ from dlfs.nn.layers import Layer
 from dlfs.nn.operations import Operation, check_shape
 
 
-def _windows(inputs: ndarray, size: int) -> ndarray:
-    """``(n, c, h, w)`` -> ``(n, c, h // size, w // size, size²)``: each window's numbers in reading order."""
+def _blocks(inputs: ndarray, size: int) -> ndarray:
+    """``(n, c, h, w)`` -> the view ``(n, c, h // size, size, w // size, size)``: window ``(i, j)`` at ``[:, :, i, :, j, :]``."""
     if inputs.ndim != 4:
         raise ValueError(f"inputs must be (batch, channels, height, width); received shape {inputs.shape}")
     n, c, h, w = inputs.shape
     if size < 1 or h % size or w % size:
         raise ValueError(f"height and width must be multiples of size={size}; received shape {inputs.shape}")
-    blocks = inputs.reshape(n, c, h // size, size, w // size, size).transpose(0, 1, 2, 4, 3, 5)
-    return blocks.reshape(n, c, h // size, w // size, size * size)
+    return inputs.reshape(n, c, h // size, size, w // size, size)
 
 
-def _winners(inputs: ndarray, size: int) -> ndarray:
-    """Index (0 .. size² - 1) of every window's first maximum: ``(n, c, h // size, w // size)``."""
-    return _windows(inputs, size).argmax(axis=4)
-
-
-def _scatter(output_grad: ndarray, winners: ndarray, shape: tuple[int, ...], size: int) -> ndarray:
-    """An array of ``shape`` holding ``output_grad`` at each window's winner and 0 elsewhere."""
-    n, c, h, w = shape
-    grads = np.zeros((n, c, h // size, w // size, size * size), dtype=np.result_type(output_grad, np.float32))
-    np.put_along_axis(grads, winners[..., None], output_grad[..., None], axis=4)
-    blocks = grads.reshape(n, c, h // size, w // size, size, size).transpose(0, 1, 2, 4, 3, 5)
-    return blocks.reshape(shape)
+def _places(size: int) -> list[tuple[int, int]]:
+    """The ``(u, v)`` places of a window, in reading order (row by row)."""
+    return [(u, v) for u in range(size) for v in range(size)]
 
 
 def fast_max_pool(inputs: ndarray, size: int = 2) -> ndarray:
     """``(n, c, h, w)`` -> ``(n, c, h // size, w // size)``: the largest number of every window."""
-    return _windows(inputs, size).max(axis=4)
+    blocks = _blocks(np.ascontiguousarray(inputs), size)
+    output = blocks[:, :, :, 0, :, 0].copy()
+    for u, v in _places(size)[1:]:
+        np.maximum(output, blocks[:, :, :, u, :, v], out=output)
+    return output
+
+
+def _max_pool_backward(inputs: ndarray, output: ndarray, output_grad: ndarray, size: int) -> ndarray:
+    blocks = _blocks(np.ascontiguousarray(inputs), size)
+    check_shape(output_grad, output.shape, "output_grad must have the pooled output's shape")
+    input_grad = np.zeros(inputs.shape, dtype=np.result_type(output_grad, np.float32))
+    grad_blocks = input_grad.reshape(blocks.shape)
+    unclaimed = np.ones(output.shape, dtype=bool)  # windows whose gradient has found no place yet
+    for u, v in _places(size):
+        here = blocks[:, :, :, u, :, v] == output
+        here &= unclaimed  # a tie: an earlier place (in reading order) has it already
+        np.copyto(grad_blocks[:, :, :, u, :, v], output_grad, where=here)
+        unclaimed &= ~here
+    return input_grad
 
 
 def fast_max_pool_backward(inputs: ndarray, output_grad: ndarray, size: int = 2) -> ndarray:
     """``∂L/∂inputs`` from ``output_grad`` ``(n, c, h // size, w // size)``; shape of ``inputs``."""
-    winners = _winners(inputs, size)
-    check_shape(output_grad, winners.shape, "output_grad must have the pooled output's shape")
-    return _scatter(output_grad, winners, inputs.shape, size)
+    return _max_pool_backward(inputs, fast_max_pool(inputs, size), np.asarray(output_grad), size)
 
 
 class MaxPool2DOperation(Operation):
@@ -64,16 +77,12 @@ class MaxPool2DOperation(Operation):
         if size < 1:
             raise ValueError(f"size must be >= 1; received {size}")
         self.size = size
-        self._winners: ndarray | None = None
 
     def _output(self) -> ndarray:
-        windows = _windows(self.input_, self.size)
-        self._winners = windows.argmax(axis=4)
-        return np.take_along_axis(windows, self._winners[..., None], axis=4)[..., 0]
+        return fast_max_pool(self.input_, self.size)
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
-        assert self._winners is not None, "forward stores the winners"
-        return _scatter(output_grad, self._winners, self.input_.shape, self.size)
+        return _max_pool_backward(self.input_, self.output, output_grad, self.size)
 
     def __repr__(self) -> str:
         return f"MaxPool2DOperation(size={self.size})"
