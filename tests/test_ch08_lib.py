@@ -694,3 +694,23 @@ def test_checks_name_mistakes_in_a_sandboxed_kernel(kernel_channel: Any, check: 
     with pytest.raises(CheckFailed, match="Hint|not written") as info:
         check(RemoteFunction(kernel_channel, name))
     assert message in str(info.value)
+
+
+# ---------------------------------------------------------------- image batches in the framework's network and trainer
+
+
+def test_predict_in_slices_gives_the_same_predictions_and_fit_evaluates_in_slices() -> None:
+    from dlfs.nn.optim import SGD
+    from dlfs.nn.trainer import Trainer, accuracy
+
+    rng = rng_for(12)
+    X, labels = rng.normal(size=(23, 1, 4, 6)), rng.integers(0, 3, size=23)
+    y = np.eye(3)[labels]
+    net = NeuralNetwork([Conv2D(4, 3), MaxPool2D(2), Flatten(), Dense(3, Linear())], SoftmaxCrossEntropy(), seed=0)
+    whole = net.predict(X)
+    np.testing.assert_allclose(net.predict(X, batch_size=5), whole, rtol=1e-12, atol=1e-12)
+    assert accuracy(net, X, y, batch_size=7) == accuracy(net, X, labels)
+    history = Trainer(net, SGD(lr=0.1)).fit(X, y, X, y, epochs=2, eval_every=1, batch_size=8, progress=False,
+                                             eval_batch_size=6)
+    assert len(history["test_accuracy"]) == 2
+    assert history["test_accuracy"][-1] == accuracy(net, X, labels)
