@@ -10,6 +10,7 @@ through the grader's data-only channel.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -714,3 +715,66 @@ def test_predict_in_slices_gives_the_same_predictions_and_fit_evaluates_in_slice
                                              eval_batch_size=6)
     assert len(history["test_accuracy"]) == 2
     assert history["test_accuracy"][-1] == accuracy(net, X, labels)
+
+
+# ---------------------------------------------------------------- the chapter's pictures and explorer
+
+
+def test_figures_and_explorer_work_headless_with_titles_and_labels() -> None:
+    from dlfs.data.shipped import load_digits_data
+    from dlfs.draw import convolutions as D
+    from dlfs.widgets.cnn import KERNEL_PRESETS, kernel_explorer
+
+    images = load_digits_data().X_train.reshape(-1, 8, 8)
+    rng = rng_for(13)
+    net = NeuralNetwork([Conv2D(4, 3), MaxPool2D(2), Flatten(), Dense(10, Linear())], SoftmaxCrossEntropy(), seed=0)
+    net.forward(images[:3, None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots = [
+            D.plot_parameter_counts(),
+            D.plot_signal_filters(rng.normal(size=20), {"edge": np.array([-1.0, 0.0, 1.0])}),
+            D.plot_kernel_on_image(images[0], KERNEL_PRESETS["sharpen"]),
+            D.plot_feature_maps(images[1], {"blur": KERNEL_PRESETS["blur"], "outline": KERNEL_PRESETS["edge: all directions (outline)"]}),
+            D.plot_learned_kernels(rng.normal(size=(12, 1, 3, 3)), images[2]),
+            D.plot_conv_timings({"small": {"loops": 0.01, "fast": 0.001}, "large": {"loops": 0.1, "fast": 0.004}}),
+        ]
+        for fig in plots:
+            for ax in fig.axes:
+                if ax.axison and ax.get_label() != "<colorbar>":
+                    assert ax.get_title(), fig
+                    assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+            assert fig._repr_png_()[:4] == b"\x89PNG"
+        diagrams = [
+            D.conv_1d_diagram(np.array([2.0, 1.0, 0.0, 3.0]), np.array([1.0, 0.0, -1.0]), 0),
+            D.conv_backward_diagram(5, 6, 1),
+            D.conv_2d_diagram(rng.integers(0, 4, size=(4, 5)).astype(float), KERNEL_PRESETS["blur"], (3, 4)),
+            D.channels_diagram(2, 3),
+            D.max_pool_diagram(np.zeros((4, 6)), np.ones((2, 3))),
+            D.layers_diagram(net),
+        ]
+        for fig in diagrams:
+            assert all(ax.get_title() for ax in fig.axes)
+            assert fig._repr_png_()[:4] == b"\x89PNG"
+        box = kernel_explorer(images, preset="blur", index=2)
+        controls, readout, picture = box.children
+        menu, picker, _, grid = controls.children
+        assert "add up to <b>1</b>" in readout.value and len(picture.outputs) == 1
+        menu.value = "edge: all directions (outline)"  # a preset fills the nine boxes, then draws once
+        assert [box.value for box in grid.children] == list(KERNEL_PRESETS["edge: all directions (outline)"].ravel())
+        assert "add up to <b>0</b>" in readout.value
+        grid.children[4].value = 9.0  # editing one number redraws
+        assert "add up to <b>1</b>" in readout.value
+        picker.value = 7
+        assert len(picture.outputs) == 1
+
+
+def test_drawing_inputs_are_checked() -> None:
+    from dlfs.draw import convolutions as D
+
+    with pytest.raises(ValueError, match="odd kernel"):
+        D.conv_1d_diagram(np.ones(5), np.ones(2), 0)
+    with pytest.raises(ValueError, match="output_grad of shape"):
+        D.max_pool_diagram(np.ones((4, 4)), np.ones((3, 3)))
+    with pytest.raises(ValueError, match="has run forward"):
+        D.layers_diagram(NeuralNetwork([Conv2D(2)], SoftmaxCrossEntropy()))

@@ -7,6 +7,7 @@
 - :func:`conv_2d_diagram` -- a kernel sliding over a padded image; the window, the products' sum, the output.
 - :func:`channels_diagram` -- several input and output channels: each output map sums one correlation per input channel.
 - :func:`max_pool_diagram` -- max pooling forward, and its gradient going to each window's first maximum.
+- :func:`layers_diagram` -- a network's layers, their parameter counts and the shapes between them.
 - :func:`plot_kernel_on_image`, :func:`plot_feature_maps` -- an image, kernels, and the feature maps they make.
 - :func:`plot_learned_kernels` -- a trained layer's kernels and their feature maps on one image.
 - :func:`plot_conv_timings` -- how long each way of computing a convolution took.
@@ -125,9 +126,9 @@ def plot_signal_filters(signal: ndarray, kernels: Mapping[str, ndarray], title: 
         ax.set_title(f"{name}: kernel {np.array2string(kernel, precision=2, separator=', ')}")
         ax.axhline(0, color="grey", linewidth=0.6)
     for ax in axes:
+        ax.set_xlabel("position i", fontsize=8)
         ax.set_ylabel("value")
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("position i")
     fig.suptitle(title or "One small kernel, slid along the signal, picks out one kind of pattern")
     return fig
 
@@ -344,6 +345,59 @@ def max_pool_diagram(image: ndarray, output_grad: ndarray, size: int = 2, title:
     return fig
 
 
+# ---------------------------------------------------------------- a CNN's layers
+
+
+def _layer_label(layer: object) -> str:
+    name = type(layer).__name__
+    activation = getattr(layer, "activation", None)
+    act = f", {type(activation).__name__}" if activation is not None else ""
+    if name == "Conv2D":
+        kh, kw = getattr(layer, "kernel_size", (0, 0))
+        return f"Conv2D({getattr(layer, 'neurons', '?')},\n{kh}×{kw}{act})"
+    if name == "MaxPool2D":
+        return f"MaxPool2D({getattr(layer, 'size', '?')})"
+    if name == "Dense":
+        return f"Dense({getattr(layer, 'neurons', '?')}{act})"
+    return f"{name}()"
+
+
+def layers_diagram(net: object, title: str | None = None) -> Diagram:
+    """The layers of a network that has run ``forward`` once, as a chain of boxes: each layer's name and number
+    of parameters, and on every arrow the shape of the array that flows there (batch first), down to the loss."""
+    layers = list(getattr(net, "layers", []))
+    if not layers or any(getattr(layer, "output", None) is None for layer in layers):
+        raise ValueError("layers_diagram needs a network that has run forward once (so every layer knows its shapes)")
+    shapes = [tuple(layers[0].operations[0].input_.shape)] + [tuple(layer.output.shape) for layer in layers]
+    box_w, gap = 2.3, 1.9
+    n = len(layers)
+    width = gap + n * (box_w + gap) + 2.2
+    fig, ax = _canvas(min(1.0 * width, 17.0), (-0.5, width), (-1.9, 1.9))
+    x = 0.0
+    for i, shape in enumerate(shapes):
+        _arrow(ax, (x, 0.0), (x + gap, 0.0))
+        ax.text(x + gap / 2, 0.18, str(shape).replace(" ", ""), ha="center", va="bottom", fontsize=8.5)
+        x += gap
+        if i == n:
+            break
+        layer = layers[i]
+        params = sum(int(p.size) for p in layer.params())
+        ax.add_patch(Rectangle((x, -0.8), box_w, 1.6, facecolor=BOX_COLOR if params else "#f4f6f8",
+                               edgecolor=EDGE_COLOR, linewidth=1.6))
+        ax.text(x + box_w / 2, 0.12, _layer_label(layer), ha="center", va="center", fontsize=9, fontweight="bold",
+                color=EDGE_COLOR)
+        ax.text(x + box_w / 2, -0.55, f"{params:,} parameters", ha="center", va="center", fontsize=8)
+        x += box_w
+    loss = getattr(net, "loss", None)
+    ax.add_patch(Rectangle((x, -0.6), 2.0, 1.2, facecolor="#fbe3c4", edgecolor=EDGE_COLOR, linewidth=1.6))
+    ax.text(x + 1.0, 0.0, f"{type(loss).__name__}\n(the loss)" if loss is not None else "loss", ha="center",
+            va="center", fontsize=8, color=EDGE_COLOR)
+    total = sum(int(p.size) for layer in layers for p in layer.params())
+    ax.set_title(title or f"The network, layer by layer: {total:,} parameters; the arrays' shapes on the arrows",
+                 fontsize=11)
+    return fig
+
+
 # ---------------------------------------------------------------- feature maps, learned kernels, timings
 
 
@@ -409,51 +463,68 @@ def plot_feature_maps(image: ndarray, kernels: Mapping[str, ndarray], title: str
     return fig
 
 
+def _mosaic(tiles: ndarray, columns: int) -> ndarray:
+    """Tiles ``(count, th, tw)`` side by side, ``columns`` per row, one NaN (blank) pixel between neighbours."""
+    count, th, tw = tiles.shape
+    rows = int(np.ceil(count / columns))
+    mosaic = np.full((rows * (th + 1) - 1, columns * (tw + 1) - 1), np.nan)
+    for index in range(count):
+        r, c = divmod(index, columns)
+        mosaic[r * (th + 1) : r * (th + 1) + th, c * (tw + 1) : c * (tw + 1) + tw] = tiles[index]
+    return mosaic
+
+
 def plot_learned_kernels(kernels: ndarray, image: ndarray, title: str | None = None, columns: int = 8) -> Diagram:
-    """Learned kernels ``(out_channels, 1, kh, kw)`` on top and, below each, its feature map on ``image`` ``(h, w)``."""
+    """Learned kernels ``(out_channels, 1, kh, kw)`` as tiles (one colour scale for all), and the feature map each
+    makes of ``image`` ``(h, w)`` (each map on its own scale), in the same places."""
     kernels = np.asarray(kernels, dtype=float)
     if kernels.ndim != 4 or kernels.shape[1] != 1:
         raise ValueError(f"kernels must be (out_channels, 1, kh, kw); received shape {kernels.shape}")
-    count = kernels.shape[0]
-    rows = int(np.ceil(count / columns))
-    fig = Diagram(figsize=(1.35 * columns, 2.7 * rows + 0.6), layout="constrained")
-    axes = fig.subplots(2 * rows, columns, squeeze=False)
+    maps = np.stack([_correlate_2d(np.asarray(image, dtype=float), k[0]) for k in kernels])
+    maps = maps / np.maximum(np.abs(maps).max(axis=(1, 2), keepdims=True), 1e-9)
+    fig = Diagram(figsize=(11.0, 4.4), layout="constrained")
+    left, right = fig.subplots(1, 2)
     limit = float(np.abs(kernels).max())
-    for index in range(rows * columns):
-        top, bottom = axes[2 * (index // columns), index % columns], axes[2 * (index // columns) + 1, index % columns]
-        if index >= count:
-            top.set_axis_off()
-            bottom.set_axis_off()
-            continue
-        top.imshow(kernels[index, 0], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        top.set_title(f"kernel {index}", fontsize=8)
-        feature = _correlate_2d(np.asarray(image, dtype=float), kernels[index, 0])
-        bound = max(float(np.abs(feature).max()), 1e-9)
-        bottom.imshow(feature, cmap="RdBu_r", vmin=-bound, vmax=bound)
-        bottom.set_title("its map", fontsize=8)
-        for ax in (top, bottom):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel("column", fontsize=7)
-            ax.set_ylabel("row", fontsize=7)
+    shown = left.imshow(_mosaic(kernels[:, 0], columns), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(shown, ax=left, shrink=0.7, label="weight")
+    left.set_title(f"{len(kernels)} learned {kernels.shape[2]}×{kernels.shape[3]} kernels")
+    right.imshow(_mosaic(maps, columns), cmap="RdBu_r", vmin=-1, vmax=1)
+    right.set_title("the feature map each one makes of the digit")
+    for ax, (th, tw) in ((left, kernels.shape[2:]), (right, maps.shape[1:])):
+        ax.set_xticks([c * (tw + 1) + (tw - 1) / 2 for c in range(columns)], [str(c) for c in range(columns)])
+        rows = int(np.ceil(len(kernels) / columns))
+        ax.set_yticks([r * (th + 1) + (th - 1) / 2 for r in range(rows)], [str(r * columns) for r in range(rows)])
+        ax.set_xlabel("kernel number (column + row label)")
+        ax.set_ylabel("row label")
     fig.suptitle(title or "Learned kernels (red: positive weights, blue: negative) and their feature maps on one digit")
     return fig
 
 
-def plot_conv_timings(seconds: Mapping[str, float], title: str | None = None) -> Diagram:
-    """A horizontal bar per way of computing a convolution, its time (milliseconds, log scale)."""
-    fig = Diagram(figsize=(7.6, 0.6 * len(seconds) + 1.4), layout="constrained")
+def plot_conv_timings(seconds: Mapping[str, Mapping[str, float]], title: str | None = None) -> Diagram:
+    """Grouped horizontal bars: for each case (outer key), the time of each implementation (inner key), in
+    milliseconds on a log scale."""
+    cases = list(seconds)
+    names = list(dict.fromkeys(name for case in cases for name in seconds[case]))
+    fig = Diagram(figsize=(8.6, 0.5 * len(names) * len(cases) + 1.6), layout="constrained")
     ax = fig.add_subplot()
-    names = list(seconds)
-    ms = [1000 * seconds[name] for name in names]
-    bars = ax.barh(names, ms, color="tab:blue")
-    for bar, value in zip(bars, ms):
-        ax.text(value * 1.08, bar.get_y() + bar.get_height() / 2, f"{value:.3g} ms", va="center", fontsize=9)
+    height = 0.8 / len(cases)
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
+    values = []
+    for k, case in enumerate(cases):
+        ms = [1000 * seconds[case].get(name, np.nan) for name in names]
+        values += [v for v in ms if np.isfinite(v)]
+        positions = np.arange(len(names)) + (k - (len(cases) - 1) / 2) * height
+        bars = ax.barh(positions, ms, height=height * 0.95, color=colors[k % len(colors)], label=case)
+        for bar, value in zip(bars, ms):
+            if np.isfinite(value):
+                ax.text(value * 1.08, bar.get_y() + bar.get_height() / 2, f"{value:.3g} ms", va="center", fontsize=8.5)
+    ax.set_yticks(np.arange(len(names)), names)
     ax.set_xscale("log")
-    ax.set_xlim(min(ms) / 2, max(ms) * 8)
+    ax.set_xlim(min(values) / 2, max(values) * 30)
     ax.invert_yaxis()
-    ax.set_xlabel("milliseconds for forward + backward (log scale)")
+    ax.set_xlabel("milliseconds of CPU time (log scale)")
     ax.set_ylabel("implementation")
+    ax.legend(loc="upper right", fontsize=9)
     ax.set_title(title or "The same convolution, the same numbers, very different times")
     ax.grid(alpha=0.3, axis="x")
     return fig

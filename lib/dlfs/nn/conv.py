@@ -75,42 +75,76 @@ def _offsets(kernels: ndarray, padded_w: int) -> list[int]:
     return [u * padded_w + v for u in range(kh) for v in range(kw)]
 
 
-def _patches(inputs: ndarray, kernels: ndarray, padding: str) -> ndarray:
+class Workspace:
+    """Scratch arrays kept from one call to the next, so their memory is reused instead of asked for again.
+
+    A fresh large array costs more than it seems: the operating system hands out new memory page by page, and
+    every first touch of a page is a page fault. A :class:`Conv2DOperation` keeps one workspace; its scratch
+    arrays (the padded images, the patches, the gradients on the padded width) never leave it.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype, zero: str) -> ndarray:
+        """Array ``name`` of ``shape`` and ``dtype``. ``zero``: ``"never"`` (every element will be overwritten),
+        ``"once"`` (zeros when created; the caller overwrites the same elements every time and relies on the
+        others staying 0), ``"always"`` (zeros at every call)."""
+        array = self._arrays.get(name)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = np.zeros(shape, dtype) if zero != "never" else np.empty(shape, dtype)
+            self._arrays[name] = array
+        elif zero == "always":
+            array.fill(0)
+        return array
+
+
+def _scratch(space: Workspace | None, name: str, shape: tuple[int, ...], dtype: np.dtype, zero: str) -> ndarray:
+    """A scratch array from ``space``, or a new one if there is no workspace."""
+    if space is None:
+        return np.zeros(shape, dtype) if zero != "never" else np.empty(shape, dtype)
+    return space.get(name, shape, dtype, zero)
+
+
+def _patches(inputs: ndarray, kernels: ndarray, padding: str, space: Workspace | None = None) -> ndarray:
     """``cols`` ``(in_channels·kh·kw, batch·out_h·padded_w)``: row ``(c, u, v)`` is channel ``c`` shifted by ``(u, v)``."""
     ph, pw, padded_h, padded_w, out_h, _ = _geometry(inputs, kernels, padding)
     n, c, h, w = inputs.shape
-    # (channels, batch, rows, padded_w), one spare zero row so the last shifts stay inside
-    padded = np.zeros((c, n, padded_h + 1, padded_w), dtype=np.result_type(inputs, np.float32))
+    dtype = np.result_type(inputs, np.float32)
+    # (channels, batch, rows, padded_w), one spare zero row so the last shifts stay inside; only the inside is written
+    padded = _scratch(space, "padded", (c, n, padded_h + 1, padded_w), dtype, zero="once")
     padded[:, :, ph : ph + h, pw : pw + w] = inputs.transpose(1, 0, 2, 3)
     rows = padded.reshape(c, n, -1)  # each padded image as one long row
     length = out_h * padded_w
     offsets = _offsets(kernels, padded_w)
-    cols = np.empty((c, len(offsets), n, length), dtype=padded.dtype)
+    cols = _scratch(space, "cols", (c, len(offsets), n, length), dtype, zero="never")
     for t, offset in enumerate(offsets):
         cols[:, t] = rows[:, :, offset : offset + length]
     return cols.reshape(c * len(offsets), n * length)
 
 
-def _forward(inputs: ndarray, kernels: ndarray, padding: str) -> tuple[ndarray, ndarray]:
+def _forward(inputs: ndarray, kernels: ndarray, padding: str, space: Workspace | None = None) -> tuple[ndarray, ndarray]:
     """``(output, cols)``: the convolution and the patches its backward pass reuses."""
     _, _, _, padded_w, out_h, out_w = _geometry(inputs, kernels, padding)
-    cols = _patches(inputs, kernels, padding)
-    wide = kernels.reshape(kernels.shape[0], -1).astype(cols.dtype, copy=False) @ cols  # (out_channels, batch·out_h·padded_w)
-    wide = wide.reshape(kernels.shape[0], inputs.shape[0], out_h, padded_w)
-    return np.ascontiguousarray(wide[:, :, :, :out_w].transpose(1, 0, 2, 3)), cols
+    cols = _patches(inputs, kernels, padding, space)
+    kernels_2d = kernels.reshape(kernels.shape[0], -1).astype(cols.dtype, copy=False)
+    wide = _scratch(space, "wide", (kernels.shape[0], cols.shape[1]), cols.dtype, zero="never")
+    np.matmul(kernels_2d, cols, out=wide)  # (out_channels, batch·out_h·padded_w)
+    wide_4d = wide.reshape(kernels.shape[0], inputs.shape[0], out_h, padded_w)
+    return np.ascontiguousarray(wide_4d[:, :, :, :out_w].transpose(1, 0, 2, 3)), cols
 
 
 def _backward(inputs: ndarray, kernels: ndarray, output_grad: ndarray, padding: str,
-              cols: ndarray | None = None) -> tuple[ndarray, ndarray]:
+              cols: ndarray | None = None, space: Workspace | None = None) -> tuple[ndarray, ndarray]:
     """``(input_grad, kernel_grad)``, reusing ``cols`` from the forward pass if given."""
     ph, pw, padded_h, padded_w, out_h, out_w = _geometry(inputs, kernels, padding)
     n, c, h, w = inputs.shape
     out_channels = kernels.shape[0]
     check_shape(output_grad, (n, out_channels, out_h, out_w), "output_grad must have the output's shape")
     if cols is None:
-        cols = _patches(inputs, kernels, padding)
+        cols = _patches(inputs, kernels, padding, space)
     # output_grad on the padded width, zeros in the thrown-away columns: (out_channels, batch·out_h·padded_w)
-    wide = np.zeros((out_channels, n, out_h, padded_w), dtype=cols.dtype)
+    wide = _scratch(space, "wide_grad", (out_channels, n, out_h, padded_w), cols.dtype, zero="once")
     wide[:, :, :, :out_w] = output_grad.transpose(1, 0, 2, 3)
     wide_grad = wide.reshape(out_channels, -1)
     kernels_2d = kernels.reshape(out_channels, -1).astype(cols.dtype, copy=False)
@@ -118,10 +152,12 @@ def _backward(inputs: ndarray, kernels: ndarray, output_grad: ndarray, padding: 
     kernel_grad = (wide_grad @ cols.T).reshape(kernels.shape)  # sums over batch and positions at once
     length = out_h * padded_w
     offsets = _offsets(kernels, padded_w)
-    patch_grads = (kernels_2d.T @ wide_grad).reshape(c, len(offsets), n, length)
-    rows = np.zeros((c, n, (padded_h + 1) * padded_w), dtype=cols.dtype)
+    patch_grads = _scratch(space, "patch_grads", (kernels_2d.shape[1], wide_grad.shape[1]), cols.dtype, zero="never")
+    np.matmul(kernels_2d.T, wide_grad, out=patch_grads)
+    patch_grads_4d = patch_grads.reshape(c, len(offsets), n, length)
+    rows = _scratch(space, "rows", (c, n, (padded_h + 1) * padded_w), cols.dtype, zero="always")
     for t, offset in enumerate(offsets):
-        rows[:, :, offset : offset + length] += patch_grads[:, t]  # col2im: each patch back where it came from
+        rows[:, :, offset : offset + length] += patch_grads_4d[:, t]  # col2im: each patch back where it came from
     padded_grad = rows.reshape(c, n, padded_h + 1, padded_w)
     input_grad = np.ascontiguousarray(padded_grad[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
     return input_grad, kernel_grad
@@ -157,14 +193,16 @@ class Conv2DOperation(ParamOperation):
         self.padding = padding
         self._cols: ndarray | None = None
         self._kernel_grad: ndarray | None = None
+        self._space = Workspace()
 
     def _output(self) -> ndarray:
-        output, self._cols = _forward(self.input_, self.param, self.padding)
+        output, self._cols = _forward(self.input_, self.param, self.padding, self._space)
         return output
 
     def _input_grad(self, output_grad: ndarray) -> ndarray:
         # one pass computes both gradients (they share the patches); backward asks for the input's first
-        input_grad, self._kernel_grad = _backward(self.input_, self.param, output_grad, self.padding, self._cols)
+        input_grad, self._kernel_grad = _backward(self.input_, self.param, output_grad, self.padding, self._cols,
+                                                  self._space)
         return input_grad
 
     def _param_grad(self, output_grad: ndarray) -> ndarray:
