@@ -4,10 +4,11 @@ The layout, by role (``lib/README.md`` draws it with the chapters that use each 
 
     dlfs.functions, dlfs.derivatives, dlfs.chain,    the from-scratch maths of chapters 01-05,
     dlfs.matmul, dlfs.regression                     one module per chapter, in teaching order
+    dlfs.convolution   chapter 08's convolution and pooling as plain loops, forward and backward
     dlfs.nn        the framework (chapters 06-07): operations, layers, losses, dropout,
-                   init, network, optim, trainer
+                   init, network, optim, trainer; chapter 08: conv (fast Conv2D, Flatten), pooling
     dlfs.data      data: splits and one-hot (prepare), offline data sets (shipped), MNIST (mnist)
-    dlfs.draw      pictures: canvas, graphs, matrices, curves, networks, landscapes, results
+    dlfs.draw      pictures: canvas, graphs, matrices, curves, networks, landscapes, results, convolutions
     dlfs.widgets   ipywidgets explorers, one module per chapter
     dlfs.checks    the graders' side: the gradient-check core (gradcheck) and each chapter's checks
 
