@@ -320,7 +320,8 @@ def assert_close(
     items = mistakes.items() if isinstance(mistakes, Mapping) else mistakes
     for hint, candidate in items:
         if _matches(rec, candidate, max(rtol, 1e-6), max(atol, 1e-9)):
-            detail = _worst_element(rec, exp, rtol, atol) if rec.shape == exp.shape else ""
+            detail = (_worst_element(rec, exp, rtol, atol) if rec.shape == exp.shape
+                      else f"Expected an array of shape {exp.shape}, received shape {rec.shape}.")
             raise CheckFailed(f"{what} is wrong. {detail}\n  Hint: {hint}".replace("wrong. \n", "wrong.\n"))
     if rec.ndim == 0 and exp.ndim > 0:
         raise CheckFailed(f"{what}: expected an array of shape {exp.shape}, received one number ({float(rec):.6g}).\n  Hint: {HINT_SCALAR}")

@@ -7,6 +7,8 @@
 - :mod:`~dlfs.draw.networks` -- a network as layers of boxes or units, forward and backward.
 - :mod:`~dlfs.draw.landscapes` -- loss surfaces and the paths optimisers take.
 - :mod:`~dlfs.draw.results` -- data, fits, training histories and accuracies.
+- :mod:`~dlfs.draw.convolutions` -- kernels sliding over signals and images, forward and backward, channels,
+  pooling, feature maps, learned kernels and convolution timings.
 - :mod:`~dlfs.draw.autodiff` -- graphs that branch: fan-out, and any graph of autodiff nodes with its gradients.
 - :mod:`~dlfs.draw.sequences` -- recurrent networks: the unrolled graph, the LSTM and GRU cells, gradient norms through
   time, language-model results.

@@ -1,12 +1,15 @@
 """Chapter 06: a neural network, layers plus a loss.
 
-``forward`` runs the batch ``X`` ``(n, n_features)`` through the layers to a
-prediction ``(n, k)``; ``backward`` sends the loss gradient ``(n, k)`` back
-through them, in reverse, leaving every parameter's gradient in its operation.
+``forward`` runs the batch ``X`` through the layers to a prediction ``(n, k)``;
+``backward`` sends the loss gradient ``(n, k)`` back through them, in reverse,
+leaving every parameter's gradient in its operation. The first axis of ``X`` is
+the batch: ``(n, n_features)`` for Dense layers, ``(n, channels, height, width)``
+for images (chapter 08's Conv2D, MaxPool2D and Flatten layers).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numpy import ndarray
 
 from dlfs.nn.layers import Layer
@@ -37,14 +40,14 @@ class NeuralNetwork:
                     layer.seed = seed + i
 
     def forward(self, X: ndarray) -> ndarray:
-        """Batch ``(n, n_features)`` -> prediction ``(n, k)``."""
+        """Batch ``(n, ...)`` -> prediction ``(n, k)``."""
         out = X
         for layer in self.layers:
             out = layer.forward(out, training=self.training)
         return out
 
     def backward(self, loss_grad: ndarray) -> ndarray:
-        """``∂L/∂prediction`` ``(n, k)`` -> ``∂L/∂X`` ``(n, n_features)``."""
+        """``∂L/∂prediction`` ``(n, k)`` -> ``∂L/∂X``, shape of ``X``."""
         grad = loss_grad
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
@@ -57,11 +60,17 @@ class NeuralNetwork:
         self.backward(self.loss.backward())
         return loss
 
-    def predict(self, X: ndarray) -> ndarray:
-        """Forward in inference mode (no dropout), whatever ``training`` says; leaves ``training`` unchanged."""
+    def predict(self, X: ndarray, batch_size: int | None = None) -> ndarray:
+        """Forward in inference mode (no dropout), whatever ``training`` says; leaves ``training`` unchanged.
+
+        ``batch_size``: if given, ``X`` goes through in slices of that many rows (the same predictions, with
+        the memory of one slice: a convolution's feature maps for 60,000 images would not fit).
+        """
         was_training, self.training = self.training, False
         try:
-            return self.forward(X)
+            if batch_size is None or batch_size >= len(X):
+                return self.forward(X)
+            return np.concatenate([self.forward(X[start : start + batch_size]) for start in range(0, len(X), batch_size)])
         finally:
             self.training = was_training
 

@@ -38,14 +38,15 @@ def end_early(bar: Any, done: int, planned: int) -> None:
     bar.set_description(f"epochs (early stop: {done} of {planned})", refresh=False)  # shown when the bar closes
 
 
-def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray) -> float:
-    """Fraction of rows of ``X`` ``(n, d)`` whose largest output is the label; ``labels`` ``(n,)`` ints or one-hot ``(n, k)``."""
+def accuracy(net: NeuralNetwork, X: ndarray, labels: ndarray, batch_size: int | None = None) -> float:
+    """Fraction of rows of ``X`` ``(n, ...)`` whose largest output is the label; ``labels`` ``(n,)`` ints or one-hot
+    ``(n, k)``. ``batch_size``: predict in slices of that many rows (see :meth:`NeuralNetwork.predict`)."""
     labels = np.asarray(labels)
     if labels.ndim == 2:
         labels = labels.argmax(axis=1)
     if labels.shape != (X.shape[0],):
         raise ValueError(f"accuracy: expected {X.shape[0]} labels, shape ({X.shape[0]},); received shape {labels.shape}")
-    return float(np.mean(net.predict(X).argmax(axis=1) == labels))
+    return float(np.mean(net.predict(X, batch_size).argmax(axis=1) == labels))
 
 
 def batches(X: ndarray, y: ndarray, batch_size: int, rng: np.random.Generator) -> Iterator[tuple[ndarray, ndarray]]:
@@ -68,15 +69,18 @@ class Trainer:
         self.history: dict[str, list[float]] = {}
         self.best_epoch: int | None = None
 
-    def _evaluate(self, epoch: int, X_train: ndarray, y_train: ndarray, X_test: ndarray, y_test: ndarray) -> float:
+    def _evaluate(self, epoch: int, X_train: ndarray, y_train: ndarray, X_test: ndarray, y_test: ndarray,
+                  batch_size: int | None = None) -> float:
         """Append one evaluation to ``history``; return the test loss."""
         loss = self.net.loss
-        test_loss = loss.forward(self.net.predict(X_test), y_test)
+        test_prediction = self.net.predict(X_test, batch_size)
+        test_loss = loss.forward(test_prediction, y_test)
         self.history["epoch"].append(epoch)
-        self.history["train_loss"].append(loss.forward(self.net.predict(X_train), y_train))
+        self.history["train_loss"].append(loss.forward(self.net.predict(X_train, batch_size), y_train))
         self.history["test_loss"].append(test_loss)
         classes = y_test.ndim == 2 and y_test.shape[1] > 1  # accuracy means nothing for one regression output
-        self.history["test_accuracy"].append(accuracy(self.net, X_test, y_test) if classes else float("nan"))
+        hits = test_prediction.argmax(axis=1) == y_test.argmax(axis=1) if classes else None
+        self.history["test_accuracy"].append(float(np.mean(hits)) if hits is not None else float("nan"))
         return test_loss
 
     def fit(
@@ -92,13 +96,16 @@ class Trainer:
         early_stopping: bool = True,
         restore_best: bool = True,
         progress: bool = True,
+        eval_batch_size: int | None = None,
     ) -> dict[str, list[float]]:
         """Train for up to ``epochs`` epochs; return ``history``.
 
-        ``X_*`` ``(n, d)``; ``y_*`` ``(n, k)`` in the loss's format (one-hot rows for
-        classification). ``seed`` fixes the shuffling. ``progress`` shows a tqdm bar
-        on standard output (never standard error) once a fit has run for
+        ``X_*`` ``(n, ...)`` (rows, or images for convolutions); ``y_*`` ``(n, k)`` in the loss's
+        format (one-hot rows for classification). ``seed`` fixes the shuffling. ``progress`` shows
+        a tqdm bar on standard output (never standard error) once a fit has run for
         ``PROGRESS_DELAY_S`` seconds; an early stop ends it full, at the epochs done.
+        ``eval_batch_size``: evaluate in slices of that many rows (for large image sets; see
+        :meth:`NeuralNetwork.predict`).
         """
         if X_train.shape[0] != y_train.shape[0] or X_test.shape[0] != y_test.shape[0]:
             raise ValueError(
@@ -120,7 +127,7 @@ class Trainer:
                 self.optimizer.step(self.net.params(), self.net.param_grads())
             stop = False
             if (epoch + 1) % eval_every == 0:
-                test_loss = self._evaluate(epoch + 1, X_train, y_train, X_test, y_test)
+                test_loss = self._evaluate(epoch + 1, X_train, y_train, X_test, y_test, eval_batch_size)
                 bar.set_postfix(test_loss=f"{test_loss:.3f}", accuracy=f"{self.history['test_accuracy'][-1]:.3f}", refresh=False)
                 if test_loss < best_loss:
                     best_loss, best_params, self.best_epoch = test_loss, copy.deepcopy(self.net.params()), epoch + 1
