@@ -312,9 +312,9 @@ def test_max_pool_equals_pytorch_ties_included() -> None:
 # ---------------------------------------------------------------- the checks accept right answers written other ways
 
 
-def conv_1d_correlate(inputs: ndarray, kernel: ndarray) -> list[list[float]]:
+def conv_1d_correlate(inputs: ndarray, kernel: ndarray) -> ndarray:
     p = (len(kernel) - 1) // 2
-    return [np.correlate(np.pad(row, p), kernel, mode="valid").tolist() for row in inputs]  # a nested list is fine
+    return np.array([np.correlate(np.pad(row, p), kernel, mode="valid") for row in inputs])  # row by row, then stacked
 
 
 def conv_1d_windows(inputs: ndarray, kernel: ndarray) -> ndarray:
@@ -508,7 +508,7 @@ MISTAKES: list[tuple[Callable[..., None], Any, str]] = [
     (cnn.check_conv_1d, _pad_all_axes, "pads every axis"),
     (cnn.check_conv_1d, _one_long_signal, "leak into each other"),
     (cnn.check_conv_1d, lambda x, w: np.tile(C.conv_1d(x[:1], w), (len(x), 1)), "first item"),
-    (cnn.check_conv_1d, _conv_1d_in_place, "changed its argument `inputs` in place"),
+    (cnn.check_conv_1d, _conv_1d_in_place, "changed its input `inputs` in place"),
     (cnn.check_conv_1d, lambda x, w: None, "forget the `return`"),
     # conv_1d_backward
     (cnn.check_conv_1d_backward, _backward_1d(lambda x, w, g: C.conv_1d(g, w), _kg1), "FLIPPED kernel"),
@@ -575,7 +575,7 @@ def test_a_backward_that_changes_output_grad_in_place_fails() -> None:
         g *= 0.0
         return result
 
-    with pytest.raises(CheckFailed, match="changed its argument `output_grad` in place"):
+    with pytest.raises(CheckFailed, match="changed its input `g` in place"):
         cnn.check_conv_2d_backward(scaled_in_place)
 
 
