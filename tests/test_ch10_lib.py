@@ -13,10 +13,12 @@ from dlfs.checks import pytorch as C
 from dlfs.checks.gradcheck import CheckFailed, numerical_gradient
 from dlfs.data.prepare import one_hot
 from dlfs.draw import pytorch as draw
+from dlfs.nn.conv import Conv2D
 from dlfs.nn.layers import Dense
 from dlfs.nn.losses import MeanSquaredError, SoftmaxCrossEntropy
 from dlfs.nn.network import NeuralNetwork
 from dlfs.nn.operations import Linear, ReLU, Sigmoid, Tanh
+from dlfs.nn.recurrent import GRULayer, LSTMLayer, RecurrentLayer, RNNLayer
 from dlfs.pytorch import bridge
 from dlfs.pytorch.layers import DenseLayer
 from dlfs.pytorch.models import Autoencoder, DigitsCNN, RowLSTM
@@ -51,6 +53,60 @@ def test_the_comparison_would_see_a_wrong_gradient() -> None:
     net.train_batch(X, y)
     net.layers[0].activation._input_grad = lambda g: g  # type: ignore[method-assign]  # forget tanh's slope
     assert bridge.compare_network(net, X, y).differences["layer 0 dL/dW"] > 1e-3
+
+
+CONV_CASES = [  # (batch, in channels, height, width, out channels, kernel, padding, activation)
+    (3, 2, 8, 7, 4, (3, 5), "same", Tanh),
+    (2, 3, 6, 9, 2, (2, 3), "valid", ReLU),
+    (4, 1, 5, 6, 3, (3, 2), "full", Linear),
+]
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_chapter_08s_conv2d_gives_the_same_output_and_gradients_as_pytorch(case: tuple) -> None:  # type: ignore[type-arg]
+    n, c_in, h, w, c_out, kernel, padding, activation = case
+    rng = np.random.default_rng(sum(kernel) + n)
+    layer = Conv2D(c_out, kernel, activation(), padding=padding, seed=1)
+    X = rng.normal(size=(n, c_in, h, w))
+    out = layer.forward(X)
+    layer.params()[1][...] = rng.normal(size=c_out)  # non-zero biases
+    comparison = bridge.compare_conv2d(layer, X, rng.normal(size=out.shape))
+    assert set(comparison.differences) == {"output", "dL/dX", "dL/dK", "dL/dB"}
+    assert comparison.worst < 1e-13, comparison
+
+
+@pytest.mark.parametrize("cls", [RNNLayer, LSTMLayer, GRULayer])
+@pytest.mark.parametrize(("n", "T", "n_in", "H"), [(3, 5, 4, 6), (2, 7, 6, 3)])
+def test_chapter_09s_recurrent_layers_give_the_same_output_and_gradients_as_pytorch(
+        cls: type[RecurrentLayer], n: int, T: int, n_in: int, H: int) -> None:
+    rng = np.random.default_rng(n * T + H)
+    layer = cls(H, seed=2)
+    X = rng.normal(size=(n, T, n_in))
+    out = layer.forward(X)
+    for bias in layer.params()[2:]:
+        bias[...] = rng.normal(size=bias.shape)
+    comparison = bridge.compare_recurrent(layer, X, rng.normal(size=out.shape))
+    assert len(comparison.differences) == 6
+    assert comparison.worst < 1e-12, comparison
+
+
+def test_the_layer_comparisons_would_see_a_wrong_gradient_and_refuse_a_wrong_shape() -> None:
+    rng = np.random.default_rng(3)
+    layer = Conv2D(2, 3, Tanh(), seed=0)
+    X = rng.normal(size=(2, 2, 5, 6))
+    out = layer.forward(X)
+    layer.activation._input_grad = lambda g: g  # type: ignore[method-assign]  # forget tanh's slope
+    assert bridge.compare_conv2d(layer, X, rng.normal(size=out.shape)).differences["dL/dK"] > 1e-3
+    with pytest.raises(ValueError, match="output shape"):
+        bridge.compare_conv2d(Conv2D(2, 3, seed=0), X, np.ones((2, 2, 5)))
+    lstm = LSTMLayer(3, seed=0)
+    seqs = rng.normal(size=(2, 4, 3))
+    lstm_out = lstm.forward(seqs)
+    assert bridge.compare_recurrent(lstm, seqs, rng.normal(size=lstm_out.shape)).worst < 1e-12
+    lstm.backward = lambda g, state_grad=None: np.zeros(seqs.shape)  # type: ignore[method-assign]  # a backward that does nothing
+    assert bridge.compare_recurrent(lstm, seqs, rng.normal(size=lstm_out.shape)).differences["dL/dX"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no PyTorch counterpart"):
+        bridge.compare_recurrent(RecurrentLayer(3), seqs, lstm_out)  # type: ignore[abstract]
 
 
 def test_the_copy_uses_pytorchs_layout_and_leaves_the_network_alone() -> None:

@@ -15,7 +15,13 @@ from scratch (dlfs)       PyTorch                     copy
 
 - :func:`torch_activation`, :func:`linear_from_dense`, :func:`sequential_from_network` -- the copies;
 - :func:`compare_network` -- one batch through both: loss, output and every gradient, and how far apart;
+- :func:`compare_conv2d` -- chapter 08's ``Conv2D`` against ``torch.nn.functional.conv2d``;
+- :func:`compare_recurrent` -- chapter 09's ``RNNLayer``/``LSTMLayer``/``GRULayer`` against ``nn.RNN``/``nn.LSTM``/``nn.GRU``;
 - :func:`scratch_grads_match` -- does a from-scratch gradient of ``X @ W + B`` equal autograd's?
+
+A convolution's kernels ``(out, in, kh, kw)`` are already PyTorch's layout (both compute a
+correlation); a recurrent layer's ``W``, ``U`` are PyTorch's ``weight_ih_l0.T``, ``weight_hh_l0.T``
+with the gates in PyTorch's order (see :mod:`dlfs.nn.recurrent`).
 """
 
 from __future__ import annotations
@@ -27,10 +33,13 @@ import torch
 from numpy import ndarray
 from torch import Tensor, nn
 
+from dlfs.convolution import padding_amounts
+from dlfs.nn.conv import Conv2D
 from dlfs.nn.layers import Dense
 from dlfs.nn.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy
 from dlfs.nn.network import NeuralNetwork
 from dlfs.nn.operations import Linear, Operation, ReLU, Sigmoid, Tanh
+from dlfs.nn.recurrent import GRULayer, LSTMLayer, RecurrentLayer, RNNLayer, torch_weights
 
 _ACTIVATIONS: dict[type[Operation], type[nn.Module]] = {Sigmoid: nn.Sigmoid, Tanh: nn.Tanh, ReLU: nn.ReLU, Linear: nn.Identity}
 
@@ -123,6 +132,84 @@ def compare_network(net: NeuralNetwork, X: ndarray, y: ndarray) -> Comparison:
         diffs[f"layer {i} dL/dW"] = _relative(dW, linear.weight.grad.numpy().T)
         diffs[f"layer {i} dL/dB"] = _relative(dB, linear.bias.grad.numpy()[None, :])
     return Comparison(float(loss_scratch), float(loss_t.item()), diffs)
+
+
+def _weighted_sum(output: ndarray, output_grad: ndarray) -> float:
+    """``L = sum(output * output_grad)``: the loss whose gradient with respect to the output is ``output_grad``."""
+    return float(np.sum(output * output_grad))
+
+
+def compare_conv2d(layer: Conv2D, X: ndarray, output_grad: ndarray) -> Comparison:
+    """Chapter 08's ``Conv2D`` layer and ``torch.nn.functional.conv2d`` (+ the same activation), in float64.
+
+    Args:
+        layer: a ``Conv2D``; its kernels are created by this call's forward if it has none yet.
+        X: images ``(n, in_channels, h, w)``.
+        output_grad: ``∂L/∂output`` ``(n, out_channels, out_h, out_w)``, any values (the loss is
+            ``sum(output * output_grad)``).
+
+    Returns:
+        The differences of the output, ``dL/dX``, ``dL/dK`` (kernels ``(out, in, kh, kw)``, the same layout in
+        both libraries) and ``dL/dB`` (one bias per output channel).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    output = layer.forward(X)
+    if np.shape(output_grad) != output.shape:
+        raise ValueError(f"output_grad must have the layer's output shape {output.shape}; received {np.shape(output_grad)}")
+    G = np.asarray(output_grad, dtype=np.float64)
+    input_grad = layer.backward(G)
+    (kernels, bias), (kernel_grad, bias_grad) = layer.params(), layer.param_grads()
+    X_t = torch.from_numpy(X.copy()).requires_grad_()
+    K_t = torch.from_numpy(np.array(kernels, dtype=np.float64)).requires_grad_()
+    B_t = torch.from_numpy(np.array(bias, dtype=np.float64)).requires_grad_()
+    conv = nn.functional.conv2d(X_t, K_t, B_t, padding=padding_amounts(layer.kernel_size, layer.padding))
+    out_t = torch_activation(layer.activation)(conv)
+    loss_t = (out_t * torch.from_numpy(G)).sum()
+    loss_t.backward()
+    assert X_t.grad is not None and K_t.grad is not None and B_t.grad is not None
+    diffs = {"output": _relative(output, out_t.detach().numpy()), "dL/dX": _relative(input_grad, X_t.grad.numpy()),
+             "dL/dK": _relative(kernel_grad, K_t.grad.numpy()), "dL/dB": _relative(bias_grad, B_t.grad.numpy())}
+    return Comparison(_weighted_sum(output, G), float(loss_t.item()), diffs)
+
+
+_RECURRENT: dict[type[RecurrentLayer], type[nn.Module]] = {RNNLayer: nn.RNN, LSTMLayer: nn.LSTM, GRULayer: nn.GRU}
+
+
+def compare_recurrent(layer: RecurrentLayer, X: ndarray, output_grad: ndarray) -> Comparison:
+    """Chapter 09's ``RNNLayer``, ``LSTMLayer`` or ``GRULayer`` and PyTorch's ``nn.RNN``/``nn.LSTM``/``nn.GRU``, in float64.
+
+    Both start from a zero state. Args: ``X`` ``(n, T, n_in)`` (batch first); ``output_grad`` ``∂L/∂output``
+    ``(n, T, H)`` (the loss is ``sum(output * output_grad)``). The layer's weights are created by this
+    call's forward if it has none yet, then copied with :func:`dlfs.nn.recurrent.torch_weights`.
+
+    Returns:
+        The differences of the output, ``dL/dX`` and of ``dL/dW``, ``dL/dU`` (PyTorch's
+        ``weight_ih_l0.grad.T``, ``weight_hh_l0.grad.T``) and the bias gradients (a single bias ``b``
+        is both of PyTorch's biases at once, so its gradient equals each of theirs).
+    """
+    kind = _RECURRENT.get(type(layer))
+    if kind is None:
+        raise ValueError(f"no PyTorch counterpart for {type(layer).__name__}; known: {[k.__name__ for k in _RECURRENT]}")
+    X = np.asarray(X, dtype=np.float64)
+    output = layer.forward(X)
+    if np.shape(output_grad) != output.shape:
+        raise ValueError(f"output_grad must have the layer's output shape {output.shape}; received {np.shape(output_grad)}")
+    G = np.asarray(output_grad, dtype=np.float64)
+    input_grad = layer.backward(G)
+    grads = layer.param_grads()
+    module = kind(X.shape[2], layer.neurons, batch_first=True, dtype=torch.float64)
+    module.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float64)) for k, v in torch_weights(layer).items()})
+    X_t = torch.from_numpy(X.copy()).requires_grad_()
+    out_t, _ = module(X_t)
+    loss_t = (out_t * torch.from_numpy(G)).sum()
+    loss_t.backward()
+    assert X_t.grad is not None
+    theirs = {name: p.grad.numpy() for name, p in module.named_parameters() if p.grad is not None}
+    diffs = {"output": _relative(output, out_t.detach().numpy()), "dL/dX": _relative(input_grad, X_t.grad.numpy()),
+             "dL/dW": _relative(grads[0], theirs["weight_ih_l0"].T), "dL/dU": _relative(grads[1], theirs["weight_hh_l0"].T),
+             "dL/db (input side)": _relative(grads[2][0], theirs["bias_ih_l0"]),
+             "dL/db (hidden side)": _relative(grads[-1][0], theirs["bias_hh_l0"])}
+    return Comparison(_weighted_sum(output, G), float(loss_t.item()), diffs)
 
 
 def scratch_grads_match(W: ndarray, B: ndarray, X: ndarray, output_grad: ndarray,
