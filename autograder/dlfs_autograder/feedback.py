@@ -28,6 +28,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool
 
 from dlfs_autograder.cells import error_summary, is_test_cell, strip_hidden_tests
@@ -107,10 +108,19 @@ def summary_page(title: str, body: str, note: str = "") -> str:
             f"<body>{body}{extra}</body></html>\n")
 
 
+#: A markdown cell longer than this is shown as plain text: markdown parsing can take time quadratic in
+#: odd input (``'[' * 32000`` took seconds per cell).
+MAX_MARKDOWN_CHARS = 20_000
+
+
 def notebook_page(title: str, body: str, executed: NotebookNode) -> str:
     """The summary, then the executed notebook, sanitised."""
     nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "markdown" and len(cell.get("source", "")) > MAX_MARKDOWN_CHARS:
+            text = f"[a markdown cell of {len(cell.source)} characters, shown as text]\n" + cell.source
+            nb.cells[i] = new_code_cell("", outputs=[new_output("stream", name="stdout", text=text)])
     nb, _ = SanitizeHTML(tags=SAFE_TAGS, attributes=_safe_attribute, strip=True).preprocess(nb, {})
     exporter = HTMLExporter(template_name="classic", template_file="dlfs_feedback.html.j2",
                             extra_loaders=[DictLoader({"dlfs_feedback.html.j2": _TEMPLATE})], sanitize_html=True,

@@ -32,6 +32,7 @@ import io
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import tempfile
@@ -81,6 +82,7 @@ class Record:
     seconds: float = 0.0
     rules: str = ""
     infrastructure: str = ""
+    peak_mb: float = 0.0  # the grading process's largest resident memory (the kernel's not included)
 
 
 def limits_from_config(config: Config) -> Limits:
@@ -165,12 +167,17 @@ def _job_main(job: Job, conn: Connection, scratch: Path, root: Path, limits: Lim
     with tempfile.TemporaryDirectory(dir=scratch, prefix="job-") as work:
         outcome = grade_one(job.found.path, job.chapter, Path(work), root, limits, hidden, library=library)
     conn.send({"kind": "verdict", "scores": outcome.scores, "messages": outcome.messages, "status": outcome.status,
-               "seconds": outcome.seconds, "infrastructure": outcome.infrastructure})
+               "seconds": outcome.seconds, "infrastructure": outcome.infrastructure, "peak_mb": _peak_mb()})
     if outcome.infrastructure:
         return
     left = (outcome.deadline - time.monotonic()) if outcome.deadline is not None else limits.notebook_seconds
     note = _render(job, outcome, max(left, FEEDBACK_SECONDS))
     conn.send({"kind": "rendered", "note": note})
+
+
+def _peak_mb() -> float:
+    """The largest resident memory this process has had, in MB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _job_entry(job: Job, conn: Connection, *args: Any) -> None:
@@ -279,7 +286,8 @@ class Grader:
         v = job.verdict or {}
         status = "; ".join(x for x in [str(v.get("status", "")), *job.found.notes, note] if x)
         return Record(job.found.student, job.chapter.name, job.sha, job.chapter.digest, dict(v.get("scores", {})),
-                      dict(v.get("messages", {})), clip(status, MAX_STATUS_CHARS), float(v.get("seconds", 0.0)), RULES)
+                      dict(v.get("messages", {})), clip(status, MAX_STATUS_CHARS), float(v.get("seconds", 0.0)), RULES,
+                      peak_mb=float(v.get("peak_mb", 0.0)))
 
     def _failed(self, job: Job, why: str) -> Record:
         status = f"not graded (grader failure, {ATTEMPTS} attempts): {why}; re-run dlfs grade to try again"

@@ -197,7 +197,8 @@ def visible_runtime(root: Path, hide: list[Path]) -> list[Path]:
         if _inside(path, root / "lib"):
             continue
         keep.append(path)
-    return sorted(set(keep))
+    keep = sorted(set(keep))
+    return [p for p in keep if not any(p != q and _inside(p, q) for q in keep)]  # a folder inside another comes with it
 
 
 def kernel_env(work: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -209,6 +210,8 @@ def kernel_env(work: str, extra: dict[str, str] | None = None) -> dict[str, str]
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
     }
+    if os.environ.get("LD_LIBRARY_PATH"):  # the interpreter itself may need it to load
+        env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
     env.update(extra or {})
     return env
 
@@ -233,9 +236,22 @@ def bwrap_argv(*, root: Path, hide: list[Path], library: Path, inbox: Path, limi
     layers = [p for p in dict.fromkeys(hide) if p.exists() and not _inside(p, Path("/tmp"))]
     for path in layers:
         argv += ["--tmpfs", str(path)]
+    made: set[Path] = set()
+
+    def bind(source: Path, dest: Path) -> None:
+        # the folders bubblewrap creates on the way to a mount point inside a layer are 0700 when it runs as
+        # root: make them 0755 first, or uid 65534 cannot reach what is bound there
+        layer = max((h for h in [Path("/tmp"), *layers] if _inside(dest, h)), key=lambda h: len(h.parts), default=None)
+        if layer is not None:
+            for folder in reversed(dest.parents):
+                if _inside(folder, layer) and folder != layer and folder not in made:
+                    argv.extend(["--perms", "0755", "--dir", str(folder)])
+                    made.add(folder)
+        argv.extend(["--ro-bind", str(source), str(dest)])
+
     for path in visible_runtime(root, [Path("/tmp"), *layers]):
-        argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--ro-bind", str(library), str(root / "lib")]
+        bind(path, path)
+    bind(library, root / "lib")
     argv += ["--ro-bind", str(inbox), INNER_INBOX]
     argv += ["--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", INNER_WORK, "--chmod", "1777", INNER_WORK]
     argv += ["--dir", f"{INNER_WORK}/.matplotlib", "--chmod", "0777", f"{INNER_WORK}/.matplotlib"]
