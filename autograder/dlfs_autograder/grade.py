@@ -397,7 +397,7 @@ def _assign_chapters(found: list[Found], loaded: dict[str, Chapter], skipped: li
         if not item.chapter and item.path is not None:
             item.chapter = recognise(item.path, ids)
             if not item.chapter:
-                item.problem = item.problem or f"not graded: {item.origin} is not recognisably a notebook of any chapter"
+                item.problem = item.problem or "not graded: not recognisably a notebook of any chapter"
     seen = {f.chapter for f in found if f.chapter}
     kept = []
     for item in found:

@@ -182,8 +182,8 @@ def visible_runtime(root: Path, hide: list[Path]) -> list[Path]:
     """The runtime folders to bind back into the sandbox, read-only, because a hidden layer covers them.
 
     Never a folder that contains the course, a hidden folder or the ``lib/`` of the course (the
-    kernel gets the grader's copy of the library instead), and inside the course only the
-    virtual environment.
+    kernel gets the grader's copy of the library instead), and inside the course only a
+    virtual environment or a ``site-packages`` folder.
     """
     venvs = [Path(sys.prefix), Path(sys.exec_prefix)]
     keep: list[Path] = []
@@ -192,8 +192,8 @@ def visible_runtime(root: Path, hide: list[Path]) -> list[Path]:
             continue  # visible anyway
         if any(_inside(h, path) for h in [*hide, root]):
             continue  # binding it would uncover what the layers hide
-        if _inside(path, root) and not any(_inside(path, v) for v in venvs if v != root):
-            continue
+        if _inside(path, root) and not any(_inside(path, v) for v in venvs if v != root) and "site-packages" not in path.parts:
+            continue  # inside the course: only a Python environment's folders
         if _inside(path, root / "lib"):
             continue
         keep.append(path)

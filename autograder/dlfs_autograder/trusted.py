@@ -272,7 +272,10 @@ class _Grading:
             if run.died:
                 self._stop(f"the kernel died in cell {index + 1} (out of memory, or the code exited Python)")
                 break
-            if run.truncated:
+            if run.truncated and self.kernel.output_bytes >= self.limits.max_notebook_output_bytes - self.limits.max_output_bytes:
+                self.notes.append(f"the notebook printed more than {self.limits.max_notebook_output_bytes} bytes: "
+                                  "output was cut from there on")
+            elif run.truncated:
                 self.notes.append(f"cell {index + 1} printed too much; its output was cut")
 
     def finish(self, outcome: Outcome) -> None:
