@@ -121,6 +121,7 @@ def test_a_python_environment_under_tmp_still_grades(tmp_path: Path) -> None:
     """The sandbox hides /tmp; the interpreter the grader runs from is bound back, wherever it lives."""
     expected = _class(tmp_path / "subs", 2)
     venv = Path(tempfile.mkdtemp(prefix="dlfs-venv-", dir="/tmp"))
+    venv.chmod(0o755)  # as `python -m venv` makes it
     try:
         base = getattr(sys, "_base_executable", sys.executable)
         subprocess.run([base, "-m", "venv", "--without-pip", "--clear", str(venv)], check=True, capture_output=True)
@@ -130,10 +131,13 @@ def test_a_python_environment_under_tmp_still_grades(tmp_path: Path) -> None:
         real = sysconfig.get_paths()["purelib"]  # the course's packages, reached through a .pth file
         Path(site, "course.pth").write_text(f"import site; site.addsitedir({real!r})\n")
         path = f"{venv / 'bin'}:{Path(sys.executable).parent}:/usr/bin:/bin"  # the course's tools (alembic) too
+        data = str(Path(sys.prefix) / "share" / "jupyter")  # and its Jupyter data (nbconvert's templates)
         done = subprocess.run([str(python), "-m", "dlfs_autograder.cli", "grade", str(tmp_path / "subs"), "--out",
-                               str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PATH": path})
+                               str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "PATH": path, "JUPYTER_PATH": data})
         assert done.returncode == 0, done.stdout + done.stderr
         assert {s: r["score"] for s, r in _totals(tmp_path / "out").items()} == expected, done.stdout
+        assert "could not be drawn" not in done.stdout
     finally:
         shutil.rmtree(venv, ignore_errors=True)
 

@@ -201,6 +201,18 @@ def visible_runtime(root: Path, hide: list[Path]) -> list[Path]:
     return [p for p in keep if not any(p != q and _inside(p, q) for q in keep)]  # a folder inside another comes with it
 
 
+def unreadable_runtime(root: Path, hide: list[Path]) -> list[str]:
+    """Runtime folders a kernel running as uid 65534 cannot read (``"path (mode 0700)"``); [] unless grading as root."""
+    if sandbox_mode() != "root":
+        return []
+    bad = []
+    for path in visible_runtime(root, [Path("/tmp"), *hide]):
+        mode = path.stat().st_mode
+        if not (mode & stat.S_IROTH and mode & stat.S_IXOTH):
+            bad.append(f"{path} (mode {stat.S_IMODE(mode):04o})")
+    return bad
+
+
 def kernel_env(work: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The kernel's whole environment: nothing inherited from the grader's shell."""
     bin_dir = str(Path(sys.executable).parent)

@@ -45,7 +45,7 @@ from nbformat import NotebookNode
 
 from dlfs_autograder.cells import NotebookError, grade_id, is_test_cell, read_notebook, strip_hidden_tests
 from dlfs_autograder.remote import Channel, GradingStop, LibraryAnswer, OutOfTime, RemoteFunction, SandboxFailure
-from dlfs_autograder.sandbox import Kernel, Limits
+from dlfs_autograder.sandbox import SANDBOX_UID, Kernel, Limits, unreadable_runtime
 
 MAX_MESSAGE_CHARS = 4_000
 MAX_STATUS_CHARS = 2_000
@@ -322,6 +322,10 @@ def grade(path: Path, chapter: Chapter, scratch: Path, root: Path, limits: Limit
     except Exception as exc:  # noqa: BLE001 -- the grader's environment, not the submission
         kernel.shutdown()
         outcome.infrastructure = clip(f"the sandboxed kernel could not start ({type(exc).__name__}: {exc})", 500)
+        unreadable = unreadable_runtime(root, [root, Path.home(), *hidden])
+        if unreadable:
+            outcome.infrastructure += (f"; it runs as uid {SANDBOX_UID} and cannot read {', '.join(unreadable[:3])}: "
+                                       "make the Python environment readable by all (chmod -R o+rX)")
         outcome.status = f"not graded: {outcome.infrastructure}"
         return outcome
     outcome.deadline = time.monotonic() + limits.notebook_seconds
