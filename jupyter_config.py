@@ -50,11 +50,13 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # `dlfs grade`: limits for each submission's sandboxed kernel.
-c.DlfsGrade.cell_seconds = 30  # wall clock per cell
-c.DlfsGrade.notebook_seconds = 300  # wall clock per notebook
+c.DlfsGrade.cell_seconds = 30  # wall clock per cell, and per call of a learner's function by a check
+c.DlfsGrade.notebook_seconds = 300  # wall clock per submission: its cells, the checks' calls, its feedback page
 c.DlfsGrade.memory_mb = 4096  # address space
 c.DlfsGrade.cpu_seconds = 600  # CPU time of the kernel process
 c.DlfsGrade.max_output_bytes = 2_000_000  # output kept per cell (figures included)
+c.DlfsGrade.max_notebook_output_bytes = 10_000_000  # output kept per notebook
+c.DlfsGrade.scratch_mb = 256  # the kernel's only writable folder (a private tmpfs)
 
 # ---------------------------------------------------------------- the class exchange
 # A class shares chapters, submissions and feedback through nbgrader's exchange folder

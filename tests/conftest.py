@@ -95,3 +95,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print("\nERROR: the test run left processes running (killed now):\n  "
               + "\n  ".join(f"{p}: {c[:160]}" for p, c in left.items()), flush=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# ---------------------------------------------------------------- say loudly what was not tested
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Without bubblewrap the sandbox tests skip quietly, one line each: end the run with one loud line."""
+    terminalreporter = config.pluginmanager.getplugin("terminalreporter")
+    if terminalreporter is None:
+        return
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "bubblewrap" in str(getattr(r, "longrepr", ""))]
+    if skipped:
+        terminalreporter.write_line(
+            f"WARNING: {len(skipped)} sandbox test(s) did NOT run because bubblewrap (bwrap) is not installed: class "
+            "grading (dlfs grade: its sandbox, its defences against hostile submissions) is untested on this machine. "
+            "Install it (Debian/Ubuntu: sudo apt-get install bubblewrap) and run the tests again.",
+            red=True, bold=True)

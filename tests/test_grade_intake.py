@@ -79,3 +79,44 @@ def test_an_interrupted_run_loses_no_recorded_grade(tmp_path: Path) -> None:
     assert done.stdout.count("unchanged, kept") == len(recorded)
     totals = _totals(out)
     assert totals == {(s, "02_derivatives"): ("3" if i % 2 == 0 else "0") for i, s in enumerate(students)}
+
+
+def _with_bad_crc(archive: Path, member: str) -> None:
+    """Flip a byte of one member's data: reading it fails its CRC check."""
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 10] ^= 0xFF
+    archive.write_bytes(bytes(data))
+
+
+def test_lms_names_are_read_from_the_left_and_every_member_gets_a_status(tmp_path: Path) -> None:
+    """Issue 11, item 2: a file name cannot claim another student; ids are kept whole; one bad member stops nothing."""
+    right, wrong = solution_path("02_derivatives"), release_path("02_derivatives")
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(right, "HW2_alice_attempt_2024-05-01-10-00-00_02_derivatives.ipynb")
+        # mallory's own file, named so that a parser reading from the right takes it for alice's latest attempt
+        zf.write(wrong, "HW2_mallory_attempt_2024-05-01-11-00-00_alice_attempt_2099-01-01-00-00-00_x.ipynb")
+        zf.write(right, "HW2_bob_smith_attempt_2024-05-01-09-00-00_02_derivatives.ipynb")
+        zf.writestr("HW2_bob_smith_attempt_2024-05-01-09-00-00.txt", "Name: Bob Smith (bob_smith)\nAssignment: HW2\n")
+        zf.write(right, "HW2_José_attempt_2024-05-01-09-00-00_mine.ipynb")
+        zf.write(right, "HW2_anna maria_attempt_2024-05-01-09-00-00_02_derivatives.ipynb")
+        zf.write(right, "HW2_carol_attempt_2024-05-02-09-00-00_02_derivatives.ipynb")
+        zf.write(wrong, "HW2_carol_attempt_2024-05-02-09-00-00_02_derivatives-Copy1.ipynb")
+        zf.write(wrong, "HW2_carol_attempt_2024-05-01-09-00-00_02_derivatives.ipynb")
+        zf.write(right, "HW2_dave_attempt_2024-05-01-09-00-00_02_derivatives.ipynb")
+    _with_bad_crc(archive, "HW2_dave_attempt_2024-05-01-09-00-00_02_derivatives.ipynb")
+    out = tmp_path / "out"
+    done = subprocess.run([DLFS, "grade", str(archive), "--out", str(out), "--chapter", "02_derivatives"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (out / "totals.csv").open() as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert {s: r["score"] for s, r in rows.items()} == {
+        "alice": "3", "mallory": "0", "bob_smith": "3", "José": "3", "anna maria": "3", "carol": "3", "dave": "0"}
+    assert rows["carol"]["status"].startswith("graded") and "02_derivatives-Copy1.ipynb" in rows["carol"]["status"]
+    assert "latest of 2 attempts" in rows["carol"]["status"]
+    assert rows["dave"]["status"].startswith("not graded") and "could not be read from the zip" in rows["dave"]["status"]
+    assert "dave 02_derivatives: not graded:" in done.stdout and "note: carol 02_derivatives:" in done.stdout

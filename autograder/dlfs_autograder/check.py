@@ -5,6 +5,14 @@ replaced by the instructor's version from ``solutions/`` (so the hidden tests ru
 too, and an edited test cell counts for nothing). Each test cell is scored as
 nbgrader scores it. The report shows each exercise's points and, for a failed
 check, its message -- never the test code.
+
+As in ``dlfs grade``, the kernel imports the chapter's copy of ``dlfs`` in which the
+library's own answers to this chapter's exercises are guarded (:mod:`.redact`): an
+answer that is, wraps or subclasses one of them fails its check and says why.
+
+In a learner distribution of the course (``dlfs export-learner``, no ``solutions/``)
+the self-check runs the visible tests of the notebook itself and says that the
+hidden tests run when the notebook is graded.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +30,10 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from dlfs_autograder.cells import NotebookError, failure_message, grade_id, is_test_cell, read_notebook, score
-from dlfs_autograder.course import course_env, load_config, source_notebook
+from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
+from dlfs_autograder.redact import build_library
+
+HIDDEN_NOTE = "Hidden tests are not part of this self-check: they run when your notebook is graded."
 
 
 @dataclass
@@ -35,11 +47,19 @@ class Result:
     message: str = ""
 
 
-def merge_tests(learner: NotebookNode, source: NotebookNode) -> tuple[NotebookNode, list[str]]:
+def _guard_cell(code: str) -> NotebookNode:
+    from nbformat import v4
+
+    return v4.new_code_cell(code)
+
+
+def merge_tests(learner: NotebookNode, source: NotebookNode, guard: list[str] | None = None) -> tuple[NotebookNode, list[str]]:
     """The learner's notebook with every test cell replaced by the source's version.
 
     Returns the merged notebook and the grade_ids of test cells the learner's
     notebook lacks (deleted, or a notebook of another chapter); those score zero.
+    ``guard``: the chapter's exercise names; each test cell is then wrapped in two
+    ungraded cells that grade the calls it makes (see :mod:`.exercise_guard`).
     """
     merged = copy.deepcopy(learner)
     tests = {str(grade_id(c)): c for c in source.cells if is_test_cell(c)}
@@ -54,13 +74,29 @@ def merge_tests(learner: NotebookNode, source: NotebookNode) -> tuple[NotebookNo
             # a test cell that is not in the source (or a duplicate): it counts for nothing
             cell.metadata["nbgrader"]["grade"] = False
     missing = [gid for gid in tests if gid not in seen]
+    if guard is not None:
+        cells = []
+        for cell in merged.cells:
+            if is_test_cell(cell) and grade_id(cell) in tests:
+                cells.append(_guard_cell("import dlfs._exercise_guard as __dlfs_guard__\n"
+                                         f"__dlfs_guard__.enter(globals(), {sorted(guard)!r})"))
+                cells.append(cell)
+                cells.append(_guard_cell("__dlfs_guard__.leave(globals())"))
+            else:
+                cells.append(cell)
+        merged.cells = cells
     return merged, missing
 
 
-def run_notebook(nb: NotebookNode, workdir: Path, timeout: int, mode: str = "validate") -> str:
-    """Execute ``nb`` in place in a fresh kernel (errors recorded in outputs). Returns '' or a problem."""
+def run_notebook(nb: NotebookNode, workdir: Path, timeout: int, mode: str = "validate", library: Path | None = None) -> str:
+    """Execute ``nb`` in place in a fresh kernel (errors recorded in outputs). Returns '' or a problem.
+
+    ``library``: a folder holding a ``dlfs`` package the kernel imports instead of the installed one.
+    """
     env = course_env()
     env["NBGRADER_EXECUTION"] = mode
+    if library is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(library), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
     old = dict(os.environ)
     os.environ.update(env)  # the kernel inherits this process's environment
     try:
@@ -92,6 +128,7 @@ class Report:
     problem: str
     executed: NotebookNode
     seconds: float
+    hidden_at_grading: bool = False  # a learner distribution: only the visible tests ran
 
     @property
     def full_marks(self) -> bool:
@@ -102,12 +139,24 @@ def check_notebook(path: Path) -> Report:
     """Run the self-check on one notebook (the chapter is the notebook's file name)."""
     start = time.perf_counter()
     chapter = path.stem
-    source = read_notebook(source_notebook(chapter))
-    learner = read_notebook(path)
-    merged, missing = merge_tests(learner, source)
+    root = course_root()
+    learner_only = not (root / "solutions").is_dir()
+    if learner_only:  # a learner distribution: the notebook's own (visible) tests
+        if not (root / "chapters" / chapter).is_dir():
+            known = ", ".join(sorted(p.name for p in (root / "chapters").iterdir() if p.is_dir())) or "none"
+            raise SystemExit(f"dlfs: no chapter named {chapter!r} (known chapters: {known}).")
+        learner = read_notebook(path)
+        source = learner
+    else:
+        source = read_notebook(source_notebook(chapter))
+        learner = read_notebook(path)
+    exercises = [str(grade_id(c)) for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    merged, missing = merge_tests(learner, source, guard=exercises)
     config = load_config()
     timeout = int(config.ExecutePreprocessor.get("timeout", 60))
-    problem = run_notebook(merged, path.resolve().parent, timeout)
+    with tempfile.TemporaryDirectory(prefix="dlfs-check-") as tmp:
+        build_library(root / "lib", exercises, Path(tmp) / "lib")
+        problem = run_notebook(merged, path.resolve().parent, timeout, library=Path(tmp) / "lib")
     by_id = {grade_id(c): c for c in merged.cells if is_test_cell(c)}
     results = []
     for cell in source.cells:
@@ -125,7 +174,7 @@ def check_notebook(path: Path) -> Report:
             continue
         earned, _ = score(done)
         results.append(Result(exercise, gid, earned, possible, failure_message(done) if earned < possible else ""))
-    return Report(results, problem, merged, time.perf_counter() - start)
+    return Report(results, problem, merged, time.perf_counter() - start, hidden_at_grading=learner_only)
 
 
 def format_report(path: Path, results: list[Result], seconds: float) -> str:
@@ -162,6 +211,8 @@ def main(notebook: str) -> int:
         print(f"dlfs check: {exc}. Nothing was graded.")
         return 1
     print(format_report(path, report.results, report.seconds))
+    if report.hidden_at_grading:
+        print(f"\n{HIDDEN_NOTE}")
     if report.problem:
         print(f"\nNote: {report.problem}.")
     return 0 if report.full_marks else 1

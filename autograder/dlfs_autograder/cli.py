@@ -1,4 +1,5 @@
-"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``, and the class loop ``publish``, ``collect``, ``return``."""
+"""The ``dlfs`` command: ``lab``, ``release``, ``check``, ``grade``, ``export-learner``, and the class loop
+``publish``, ``collect``, ``return``."""
 
 from __future__ import annotations
 
@@ -58,7 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=0, help="parallel workers (default: one per core)")
     p.add_argument("--force", action="store_true", help="re-grade everything, even unchanged submissions")
     p.add_argument("--cell-seconds", type=float, default=None, help="wall-clock limit per cell (default: jupyter_config.py)")
-    p.add_argument("--notebook-seconds", type=float, default=None, help="wall-clock limit per notebook (default: jupyter_config.py)")
+    p.add_argument("--notebook-seconds", type=float, default=None,
+                   help="wall-clock budget per submission: cells, calls into its functions, feedback (default: jupyter_config.py)")
+
+    p = sub.add_parser("export-learner", help="write the course as learners get it, without solutions/",
+                       description="Copy chapters/, lib/, the dlfs command and the set-up files to DIR, without "
+                                   "solutions/, tests/ or benchmarks/. There dlfs check runs the visible checks only.")
+    p.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
     return parser
 
 
@@ -84,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "collect":
             return exchange.collect(args.chapter, args.exchange)
         return exchange.return_feedback(args.chapter, args.graded, args.exchange)
+    if args.command == "export-learner":
+        from dlfs_autograder.export import export_learner
+        return export_learner(args.dir)
     from dlfs_autograder.grade import grade
     limits = {k: v for k, v in (("cell_seconds", args.cell_seconds), ("notebook_seconds", args.notebook_seconds)) if v}
     return grade(args.submissions, args.out, chapter=args.chapter, workers=args.workers, force=args.force, limits=limits)

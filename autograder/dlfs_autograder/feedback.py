@@ -1,21 +1,75 @@
-"""Feedback that shows why a check failed, never the hidden test code.
+"""Feedback that shows why a check failed -- never the hidden test code, never the submission's scripts.
 
 nbgrader's feedback HTML shows the restored hidden tests and full tracebacks
 (nbgrader issue #917). :class:`HideTestCode` runs first in
 ``GenerateFeedback.preprocessors`` (see ``jupyter_config.py``): in every test
 cell it cuts the hidden-test region and reduces tracebacks to their last line,
 which is the check's own message.
+
+``dlfs grade`` draws its own page (:func:`page`): a summary table, then the
+notebook as it ran. What a submission put in it is untrusted: nbconvert's
+sanitiser (bleach, through ``SanitizeHTML`` and ``HTMLExporter(sanitize_html=True)``)
+removes scripts, event handlers, styles and JavaScript outputs, and the page
+carries a Content-Security-Policy that forbids every script, so nothing in it
+runs in the browser of the instructor or learner who opens it. Error messages
+and figures (PNG) stay visible.
 """
 
 from __future__ import annotations
 
+import copy
+import html
+from collections.abc import Mapping
 from typing import Any
 
+import bleach
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
 from traitlets import Bool
 
 from dlfs_autograder.cells import error_summary, is_test_cell, strip_hidden_tests
+
+#: No script of any origin, no outside request: inline styles and embedded images only.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+
+#: What a submission's HTML (markdown cells, HTML outputs) may keep: text structure, tables, links, and
+#: images embedded as data. No script, no event handler, no style, no class (the page's own CSS could
+#: otherwise be borrowed to lay a fake score over the real one), no frame, no form.
+SAFE_TAGS = sorted(bleach.ALLOWED_TAGS | {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "pre", "br", "hr", "sup", "sub", "del", "ins", "s", "u",
+    "small", "kbd", "samp", "var", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "img", "details", "summary", "q", "cite", "mark",
+})
+
+
+def _safe_attribute(tag: str, name: str, value: str) -> bool:
+    if name in {"id", "title", "alt"}:
+        return True
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "mailto:", "#"))
+    if tag == "img" and name == "src":
+        return value.startswith(("data:image/png;base64,", "data:image/jpeg;base64,", "data:image/gif;base64,"))
+    if tag == "img" and name in {"width", "height"}:
+        return value.isdigit()
+    return tag in {"th", "td"} and name in {"colspan", "rowspan", "align"}
+
+
+def clean_html(text: str) -> str:
+    """``text`` with everything but :data:`SAFE_TAGS` and safe attributes removed (bleach)."""
+    return str(bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, protocols=["http", "https", "mailto", "data"],
+                            strip=True, strip_comments=True))
+
+_TEMPLATE = """{%- extends 'classic/index.html.j2' -%}
+{%- block html_head_js -%}
+<meta http-equiv="Content-Security-Policy" content="__CSP__">
+{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+""".replace("__CSP__", CSP)
 
 
 class HideTestCode(Preprocessor):
@@ -31,3 +85,45 @@ class HideTestCode(Preprocessor):
             cell.source = visible
             cell.outputs = error_summary(cell.get("outputs", []))
         return cell, resources
+
+
+def summary(chapter: str, student: str, points: Mapping[str, float], scores: Mapping[str, float],
+            messages: Mapping[str, str], status: str) -> str:
+    """The summary table: every check's points and message, the total and the status (all escaped)."""
+    rows = "".join(
+        f"<tr><td><code>{html.escape(gid)}</code></td><td>{scores.get(gid, 0):g} / {possible:g}</td>"
+        f"<td><pre style='white-space:pre-wrap;margin:0'>{html.escape(messages.get(gid) or 'passed')}</pre></td></tr>"
+        for gid, possible in points.items()
+    )
+    return (f"<h1>{html.escape(chapter)}: feedback for {html.escape(student)}</h1>"
+            f"<p>Score: <b>{sum(scores.values()):g} / {sum(points.values()):g}</b>. Status: {html.escape(status)}.</p>"
+            f"<table border='1' cellpadding='4'><tr><th>check</th><th>points</th><th>result</th></tr>{rows}</table>")
+
+
+def summary_page(title: str, body: str, note: str = "") -> str:
+    """A page with the summary alone (when the notebook cannot be shown)."""
+    extra = f"<p><i>{html.escape(note)}</i></p>" if note else ""
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\"><title>{html.escape(title)}</title></head>"
+            f"<body>{body}{extra}</body></html>\n")
+
+
+#: A markdown cell longer than this is shown as plain text: markdown parsing can take time quadratic in
+#: odd input (``'[' * 32000`` took seconds per cell).
+MAX_MARKDOWN_CHARS = 20_000
+
+
+def notebook_page(title: str, body: str, executed: NotebookNode) -> str:
+    """The summary, then the executed notebook, sanitised."""
+    nb = copy.deepcopy(executed)
+    nb.metadata.pop("widgets", None)
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "markdown" and len(cell.get("source", "")) > MAX_MARKDOWN_CHARS:
+            text = f"[a markdown cell of {len(cell.source)} characters, shown as text]\n" + cell.source
+            nb.cells[i] = new_code_cell("", outputs=[new_output("stream", name="stdout", text=text)])
+    nb, _ = SanitizeHTML(tags=SAFE_TAGS, attributes=_safe_attribute, strip=True).preprocess(nb, {})
+    exporter = HTMLExporter(template_name="classic", template_file="dlfs_feedback.html.j2",
+                            extra_loaders=[DictLoader({"dlfs_feedback.html.j2": _TEMPLATE})], sanitize_html=True,
+                            filters={"clean_html": clean_html})
+    page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return page.replace("<body>", f"<body><div style='margin:1em'>{body}</div>", 1)
