@@ -780,3 +780,44 @@ def test_a_float32_schedule_passes_also_as_the_python_floats_class_grading_deliv
 
     with pytest.raises(CheckFailed, match="max_epochs"):  # the looser tolerance still sees the classic mistake
         mc.check_exponential_decay(off_by_one_float32)
+
+
+def test_optimizer_paths_and_relu_init_pictures_have_titles_labels_and_tell_the_story() -> None:
+    from dlfs.draw.landscapes import CURVATURES, SHIFTED_MINIMUM, decayed_minimum, optimizer_path, plot_optimizer_paths, plot_weight_decay
+    from dlfs.draw.results import plot_relu_init_spread
+    from dlfs.nn.optim import SGD, Adam, RMSProp
+
+    # optimizer_path is momentum_path when handed the library's SGDMomentum
+    np.testing.assert_allclose(optimizer_path(SGDMomentum(lr=0.05, momentum=0.9), 20)[0],
+                               momentum_path(0.05, 0.9, 20)[0], rtol=1e-12)
+    # the story the notebook tells: on the badly scaled bowl the adaptive optimizers end far below plain SGD
+    sgd = optimizer_path(SGD(lr=0.05), 60)[1][-1]
+    assert optimizer_path(RMSProp(lr=0.3), 60)[1][-1] < sgd / 100
+    assert optimizer_path(Adam(lr=0.3), 60)[1][-1] < sgd / 10
+    # SGD with weight_decay walks to the minimum of loss + penalty that the weight-decay picture draws
+    w, target, curvature = np.zeros((1, 2)), np.array([SHIFTED_MINIMUM]), np.array([CURVATURES])
+    optimizer = SGD(lr=0.05, weight_decay=0.4)
+    for _ in range(2000):
+        optimizer.step([w], [curvature * (w - target)])
+    np.testing.assert_allclose(w[0], decayed_minimum(0.4), rtol=1e-6)
+    assert decayed_minimum(0.4)[0] / SHIFTED_MINIMUM[0] < decayed_minimum(0.4)[1] / SHIFTED_MINIMUM[1]  # flat first
+    # in ReLU layers Glorot halves the mean square per layer, He keeps it
+    X = load_digits_data().X_train
+    glorot = activation_spread(X, "glorot", 10, activation="relu")["rms"]
+    he = activation_spread(X, "he", 10, activation="relu")["rms"]
+    assert glorot[-1] < glorot[0] / 10 and he[-1] > he[0] / 2
+    with pytest.raises(ValueError, match="activation"):
+        activation_spread(X, "he", 2, activation="sigmoid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = [plot_optimizer_paths({"SGD": SGD(lr=0.05), "Adam": Adam(lr=0.3), "RMSProp": RMSProp(lr=0.3)}),
+                   plot_optimizer_paths({"diverges": SGD(lr=0.3)}, 30),  # a diverging path is still a picture
+                   plot_relu_init_spread(X, layers=4), plot_weight_decay(), plot_weight_decay((0.0,))]
+        for fig in figures:
+            assert fig.axes
+            for ax in fig.axes:
+                assert ax.get_title(), fig
+                assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+            assert fig._repr_png_()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="at least one"):
+        plot_optimizer_paths({})

@@ -6,17 +6,25 @@
   :func:`plot_gradient_descent`, :func:`plot_learning_rates` -- linear regression's loss over two weights (chapter 05).
 - :func:`bowl_loss`, :func:`momentum_path`, :func:`draw_bowl`, :func:`plot_momentum_paths`,
   :func:`plot_velocity_memory` -- a long narrow bowl, plain gradient descent against momentum (chapter 07).
+- :func:`optimizer_path`, :func:`plot_optimizer_paths` -- the library's optimizers (SGD, momentum, RMSProp, Adam)
+  on the same bowl (chapter 07).
+- :func:`decayed_minimum`, :func:`plot_weight_decay` -- weight decay (L2) pulls the bowl's minimum towards 0, most
+  along its flat direction (chapter 07).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
 from numpy import ndarray
 
 from dlfs.draw.canvas import GRADIENT_COLOR, NUDGE_COLOR, SLOPE_COLOR, Diagram, new_figure
+
+if TYPE_CHECKING:
+    from dlfs.nn.optim import Optimizer
 
 #: A loss above this counts as "diverged": the explorer stops there.
 DIVERGED = 1e12
@@ -387,4 +395,110 @@ def plot_velocity_memory(momenta: Sequence[float] = (0.5, 0.9), lr: float = 1.0,
     ax.set_ylabel("its weight in the velocity (η = 1)")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize="small")
+    return fig
+
+
+def optimizer_path(optimizer: Optimizer, steps: int, start: Sequence[float] = START,
+                   curvatures: Sequence[float] = CURVATURES) -> tuple[ndarray, ndarray]:
+    """Walk ``optimizer`` (any :class:`dlfs.nn.optim.Optimizer`, fresh) down :func:`bowl_loss` from ``start``.
+
+    Every step hands the optimizer the bowl's exact gradient for the weights ``w`` of shape ``(1, 2)``, and
+    the optimizer updates ``w`` in place, as the ``Trainer`` lets it update a layer's weights.
+
+    Returns:
+        ``(path, losses)`` of shapes ``(m, 2)`` and ``(m,)``: the start, then one row per step (``m = steps + 1``,
+        fewer if the loss went above :data:`BOWL_DIVERGED`).
+    """
+    w = np.asarray(start, dtype=np.float64).reshape(1, 2).copy()
+    path, losses = [w[0].copy()], [float(bowl_loss(w[0], curvatures))]
+    for _ in range(steps):
+        optimizer.step([w], [bowl_gradient(w, curvatures)])
+        path.append(w[0].copy())
+        losses.append(float(bowl_loss(w[0], curvatures)))
+        if not np.isfinite(losses[-1]) or losses[-1] > BOWL_DIVERGED:
+            break
+    return np.array(path), np.array(losses)
+
+
+def plot_optimizer_paths(optimizers: Mapping[str, Optimizer], steps: int = 60, *, start: Sequence[float] = START,
+                         curvatures: Sequence[float] = CURVATURES) -> Diagram:
+    """Several optimizers (name -> a fresh optimizer) from the same start on the bowl: their paths over its
+    contour lines (equal scales), and below, the loss after every step on a log scale."""
+    if not optimizers:
+        raise ValueError("optimizers must name at least one optimizer; received none")
+    fig = Diagram(figsize=(10.0, 6.4), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=(1.1, 0.9))
+    draw_bowl(top, curvatures, start)
+    top.set_aspect("equal")
+    for i, (name, optimizer) in enumerate(optimizers.items()):
+        path, losses = optimizer_path(optimizer, steps, start, curvatures)
+        color = f"C{i}"
+        _draw_path(top, path, color, name)
+        bottom.semilogy(np.arange(len(losses)), np.maximum(np.minimum(losses, BOWL_DIVERGED * 10), 1e-12), ".-",
+                        color=color, lw=1.3, ms=3, label=f"{name}: {fmt_bowl_loss(float(losses[-1]))} after "
+                                                         f"{len(losses) - 1} steps")
+    top.plot(*start, "o", color="black", mfc="white", ms=8, mew=2, label="start", zorder=7)
+    top.set_title(f"{len(optimizers)} optimizers in the long, narrow bowl: {steps} steps each")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", framealpha=0.9)
+    bottom.set_title("Loss after each step")
+    bottom.set_xlabel("step")
+    bottom.set_ylabel("loss L(w) (log scale)")
+    bottom.grid(alpha=0.3, which="both")
+    bottom.legend(fontsize="small", loc="lower left")
+    return fig
+
+
+#: The minimum of the bowl that :func:`plot_weight_decay` moves away from the origin.
+SHIFTED_MINIMUM: tuple[float, float] = (6.0, 1.5)
+
+
+def decayed_minimum(weight_decay: float, minimum: Sequence[float] = SHIFTED_MINIMUM,
+                    curvatures: Sequence[float] = CURVATURES) -> ndarray:
+    """The minimum of ``½ Σ c_i (w_i − m_i)² + (λ/2) ‖w‖²``: ``w_i = c_i m_i / (c_i + λ)``, shape ``(2,)``.
+
+    Each coordinate is pulled towards 0 by the factor ``c_i / (c_i + λ)``: little where the curvature ``c_i``
+    is large (the loss cares), a lot where it is small.
+    """
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0; received {weight_decay}")
+    c, m = np.asarray(curvatures, dtype=np.float64), np.asarray(minimum, dtype=np.float64)
+    return c * m / (c + weight_decay)
+
+
+def plot_weight_decay(weight_decays: Sequence[float] = (0.0, 0.4, 2.0), *, minimum: Sequence[float] = SHIFTED_MINIMUM,
+                      curvatures: Sequence[float] = CURVATURES) -> Diagram:
+    """Weight decay on the bowl with its minimum moved to ``minimum``. Left: the loss's contour lines, the
+    penalty's circles around 0, and the minimum of loss + penalty for every ``λ`` in ``weight_decays`` (the line:
+    all ``λ`` from 0 up). Right: both coordinates of that minimum against ``λ``."""
+    m = np.asarray(minimum, dtype=np.float64)
+    fig = Diagram(figsize=(11.5, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.4, 1.0))
+    g1, g2 = np.linspace(-1.5, 1.3 * m[0] + 1.0, 201), np.linspace(-1.5, 1.6 * m[1] + 1.0, 121)
+    grid = np.stack(np.meshgrid(g1, g2), axis=-1)
+    left.contour(g1, g2, bowl_loss(grid - m, curvatures), levels=np.linspace(0.3, 12.0, 8) ** 1.5 / 4,
+                 cmap="viridis", linewidths=0.9)
+    left.contour(g1, g2, 0.5 * np.sum(grid**2, axis=-1), levels=(0.5 * np.arange(1, 7) ** 2), colors="grey",
+                 linewidths=0.7, linestyles=":")
+    largest = 4.0 * max(max(weight_decays), 1e-3)
+    trail = np.array([decayed_minimum(lam, minimum, curvatures) for lam in np.linspace(0.0, largest, 200)])
+    left.plot(trail[:, 0], trail[:, 1], "-", color="grey", lw=1.2, label="minimum as λ grows")
+    for i, lam in enumerate(weight_decays):
+        left.plot(*decayed_minimum(lam, minimum, curvatures), "o", color=f"C{i}", ms=8, zorder=5,
+                  label=f"minimum of loss + penalty, λ = {lam:g}")
+    left.plot(0, 0, "+", color="black", ms=10, mew=2, label="w = 0 (the penalty's minimum)")
+    left.set_aspect("equal")
+    left.set_xlabel("weight $w_1$ (flat direction)")
+    left.set_ylabel("weight $w_2$ (steep direction)")
+    left.set_title("Loss (colour) and L2 penalty (grey dots): where their sum is lowest")
+    left.legend(loc="upper left", fontsize="x-small", framealpha=0.9)
+    lams = np.linspace(0.0, largest, 200)
+    for k, name in enumerate(("$w_1$ (flat: curvature " + f"{curvatures[0]:g})", "$w_2$ (steep: curvature "
+                                                                                  + f"{curvatures[1]:g})")):
+        right.plot(lams, [decayed_minimum(lam, minimum, curvatures)[k] / m[k] for lam in lams], lw=2, label=name)
+    right.set_ylim(0, 1.05)
+    right.set_title("What is left of each weight: $c_i / (c_i + λ)$")
+    right.set_xlabel("weight decay λ")
+    right.set_ylabel("weight at the minimum / without decay")
+    right.grid(alpha=0.3)
+    right.legend(fontsize="small")
     return fig

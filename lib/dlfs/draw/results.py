@@ -4,7 +4,8 @@
   :func:`plot_predicted_vs_actual`, :func:`plot_feature_weights`, :func:`plot_fits_1d`,
   :func:`plot_hidden_units_1d` -- regression (chapter 05).
 - :func:`plot_digits`, :func:`plot_accuracy_histories`, :func:`plot_learning_rate_sweep` -- classification (chapter 06).
-- :func:`activation_spread`, :func:`plot_activation_spread`, :func:`plot_ladder` -- initialisation and the experiment ladder (chapter 07).
+- :func:`activation_spread`, :func:`plot_activation_spread`, :func:`plot_relu_init_spread`, :func:`plot_ladder` --
+  initialisation and the experiment ladder (chapter 07).
 """
 
 from __future__ import annotations
@@ -237,27 +238,65 @@ def plot_learning_rate_sweep(learning_rates: Sequence[float], accuracies: Mappin
     return fig
 
 
-def activation_spread(X: ndarray, init: str, layers: int = 6, width: int = 89, seed: int = 0) -> dict[str, ndarray]:
-    """Run ``X`` ``(n, d)`` through ``layers`` tanh layers of ``width`` units (biases 0) and measure each layer.
+def activation_spread(X: ndarray, init: str, layers: int = 6, width: int = 89, seed: int = 0,
+                      activation: str = "tanh") -> dict[str, ndarray]:
+    """Run ``X`` ``(n, d)`` through ``layers`` layers of ``width`` units (biases 0) and measure each layer.
 
-    ``init`` is ``"standard"`` (weights ~ N(0, 1)) or ``"glorot"`` (N(0, 2 / (n_in + n_out))).
+    ``init`` is a name of :data:`dlfs.nn.init.INITIALIZERS`: ``"standard"`` (weights ~ N(0, 1)), ``"glorot"``
+    (N(0, 2 / (n_in + n_out))) or ``"he"`` (N(0, 2 / n_in)); ``activation`` is ``"tanh"`` or ``"relu"``.
 
     Returns:
-        ``{"std": ..., "saturated": ...}``, one value per layer: the standard deviation of the tanh
-        inputs, and the fraction of units with ``|tanh| > 0.99`` (saturated: slope below 0.02).
+        ``{"std": ..., "rms": ..., "saturated": ...}``, one value per layer: the standard deviation of the
+        activation's inputs ``N = X @ W``, their root mean square ``sqrt(mean(N²))``, and the fraction of units
+        with ``|tanh| > 0.99`` (saturated: slope below 0.02; always 0 for ReLU).
     """
     from dlfs.nn.init import INITIALIZERS
 
+    if activation not in ("tanh", "relu"):
+        raise ValueError(f"activation must be 'tanh' or 'relu'; received {activation!r}")
     rng = np.random.default_rng(seed)
     out = np.asarray(X, dtype=np.float64)
-    stds, saturated = [], []
+    stds, rms, saturated = [], [], []
     for _ in range(layers):
         W = INITIALIZERS[init](out.shape[1], width, rng)
         N = out @ W
-        out = np.tanh(N)
+        out = np.tanh(N) if activation == "tanh" else np.maximum(N, 0.0)
         stds.append(float(N.std()))
-        saturated.append(float(np.mean(np.abs(out) > 0.99)))
-    return {"std": np.array(stds), "saturated": np.array(saturated)}
+        rms.append(float(np.sqrt(np.mean(N**2))))
+        saturated.append(float(np.mean(np.abs(out) > 0.99)) if activation == "tanh" else 0.0)
+    return {"std": np.array(stds), "rms": np.array(rms), "saturated": np.array(saturated)}
+
+
+def plot_relu_init_spread(X: ndarray, layers: int = 10, width: int = 89, seed: int = 0) -> Diagram:
+    """Glorot vs He initialisation in ReLU layers: the size (root mean square) of the ReLU inputs per layer,
+    and how much of its mean square each layer passes on to the next."""
+    fig = Diagram(figsize=(11.0, 3.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    depth = np.arange(1, layers + 1)
+    width_bar = 0.38
+    for i, (init, color) in enumerate((("glorot", "tab:green"), ("he", "tab:purple"))):
+        rms = activation_spread(X, init, layers, width, seed, activation="relu")["rms"]
+        label = "Glorot: N(0, 2 / (n_in + n_out))" if init == "glorot" else "He: N(0, 2 / n_in)"
+        left.semilogy(depth, rms, "o-", color=color, lw=2, label=label)
+        right.bar(depth[1:] + (i - 0.5) * width_bar, (rms[1:] / rms[:-1]) ** 2, width=width_bar, color=color,
+                  label=label)
+    for value, text in ((1.0, "kept"), (0.5, "halved")):
+        right.axhline(value, color="grey", lw=1, ls="--")
+        right.text(0.6, value + 0.02, text, va="bottom", ha="left", fontsize=8, color="grey")
+    left.set_title(f"Size of the ReLU inputs, {layers} layers of {width} units")
+    left.set_xlabel("layer")
+    left.set_ylabel("root mean square of X @ W (log scale)")
+    right.set_title("Mean square passed on from one layer to the next")
+    right.set_xlabel("layer")
+    right.set_ylabel("mean square ratio, layer / previous")
+    right.set_ylim(0, 1.5)
+    right.set_xlim(0.5, layers + 0.5)
+    left.legend(fontsize="small", loc="lower left")
+    right.legend(fontsize="small", loc="upper center")
+    for ax in (left, right):
+        ax.set_xticks(depth)
+        ax.grid(alpha=0.3, which="both", axis="y")
+    return fig
 
 
 def plot_activation_spread(X: ndarray, layers: int = 6, width: int = 89, seed: int = 0) -> Diagram:
@@ -328,9 +367,13 @@ def plot_ladder(epochs: Sequence[int], validation_accuracy: Mapping[str, ndarray
         right.text(i, values.mean() + 0.25, f"{values.mean():.1f}", ha="center", va="bottom", fontsize=9)
     right.set_ylim(floor, 100)
     right.set_xlim(-0.6, len(names) - 0.4)
-    right.set_xticks(np.arange(len(names)), [textwrap.fill(n, 13) for n in names], fontsize=8)
+    if len(names) <= 6:
+        right.set_xticks(np.arange(len(names)), [textwrap.fill(n, 13) for n in names], fontsize=8)
+    else:  # many rungs: slanted labels, so that neighbours do not overlap
+        right.set_xticks(np.arange(len(names)), [textwrap.fill(n, 24) for n in names], fontsize=8, rotation=30,
+                         ha="right", rotation_mode="anchor")
     right.set_title("Test accuracy after the last epoch (line: mean; dots: seeds)")
-    right.set_xlabel("rung of the ladder (each adds one idea to the one on its left)")
+    right.set_xlabel("rung of the ladder, in the order of the table")
     right.set_ylabel("test accuracy (%)")
     right.grid(alpha=0.3, axis="y")
     return fig
