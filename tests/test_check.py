@@ -55,8 +55,9 @@ def test_untouched_learner_notebook_scores_zero(chapter: str) -> None:
     assert report.results, "no graded exercises found"
     for r in report.results:
         assert r.earned == 0, r
-        unfinished = "not answered yet" if r.grade_id.startswith("test_answer_") else "not written yet"
-        assert unfinished in r.message, r.message
+        # a question is a value to set (05-07: "not answered yet") or a function to finish (01-04: "not written yet")
+        unfinished = ("not answered yet", "not written yet") if r.grade_id.startswith("test_answer_") else ("not written yet",)
+        assert any(words in r.message for words in unfinished), r.message
 
 
 @pytest.mark.notebook
