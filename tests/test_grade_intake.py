@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import ROOT, release_path, solution_path
 
@@ -19,6 +20,15 @@ from dlfs_autograder.sandbox import bwrap_path
 
 DLFS = str(Path(sys.executable).parent / "dlfs")
 pytestmark = [pytest.mark.notebook, pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")]
+
+
+def _full_marks(chapter: str) -> str:
+    """The solution's total points, as totals.csv writes them."""
+    nb = nbformat.read(str(solution_path(chapter)), as_version=4)
+    return f"{sum(c.metadata['nbgrader']['points'] for c in nb.cells if c.metadata.get('nbgrader', {}).get('grade')):g}"
+
+
+FULL_02 = _full_marks("02_derivatives")
 
 
 def _totals(out: Path) -> dict[tuple[str, str], str]:
@@ -34,7 +44,7 @@ def test_flat_folder_recognises_each_chapter(tmp_path: Path) -> None:
     (subs / "carol.ipynb").write_text('{"cells": []}')
     done = subprocess.run([DLFS, "grade", str(subs), "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _totals(tmp_path / "out") == {("alice", "02_derivatives"): "3", ("bob", "01_functions"): "0"}
+    assert _totals(tmp_path / "out") == {("alice", "02_derivatives"): FULL_02, ("bob", "01_functions"): "0"}
     assert "carol.ipynb: not recognisably a notebook of any chapter" in done.stdout
 
 
@@ -49,7 +59,7 @@ def test_lms_zip_takes_the_latest_attempt(tmp_path: Path) -> None:
     done = subprocess.run([DLFS, "grade", str(archive), "--out", str(out), "--chapter", "02_derivatives"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _totals(out) == {("carol", "02_derivatives"): "3", ("dave", "02_derivatives"): "0"}
+    assert _totals(out) == {("carol", "02_derivatives"): FULL_02, ("dave", "02_derivatives"): "0"}
     assert not (tmp_path.parent / "evil_carol_attempt_2026-11-03-00-00-00_x.txt").exists()
 
 
@@ -78,7 +88,7 @@ def test_an_interrupted_run_loses_no_recorded_grade(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.stdout.count("unchanged, kept") == len(recorded)
     totals = _totals(out)
-    assert totals == {(s, "02_derivatives"): ("3" if i % 2 == 0 else "0") for i, s in enumerate(students)}
+    assert totals == {(s, "02_derivatives"): (FULL_02 if i % 2 == 0 else "0") for i, s in enumerate(students)}
 
 
 def _with_bad_crc(archive: Path, member: str) -> None:
@@ -115,7 +125,8 @@ def test_lms_names_are_read_from_the_left_and_every_member_gets_a_status(tmp_pat
     with (out / "totals.csv").open() as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     assert {s: r["score"] for s, r in rows.items()} == {
-        "alice": "3", "mallory": "0", "bob_smith": "3", "José": "3", "anna maria": "3", "carol": "3", "dave": "0"}
+        "alice": FULL_02, "mallory": "0", "bob_smith": FULL_02, "José": FULL_02, "anna maria": FULL_02, "carol": FULL_02,
+        "dave": "0"}
     assert rows["carol"]["status"].startswith("graded") and "02_derivatives-Copy1.ipynb" in rows["carol"]["status"]
     assert "latest of 2 attempts" in rows["carol"]["status"]
     assert rows["dave"]["status"].startswith("not graded") and "could not be read from the zip" in rows["dave"]["status"]
