@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,16 @@ def read_notebook(path: Path) -> NotebookNode:
     if not isinstance(nb.get("cells"), list):
         raise NotebookError(f"{path} has no list of cells")
     return nb
+
+
+QUESTION_ID = re.compile(r"(test_)?answer_q\d+")
+
+
+def distinctive(ids: set[str]) -> set[str]:
+    """The grade_ids that tell a chapter apart: every chapter has conceptual questions ``answer_q1``,
+    ``test_answer_q1``, ... so those alone never identify one (all of ``ids`` if it holds nothing else)."""
+    own = {g for g in ids if not QUESTION_ID.fullmatch(g)}
+    return own or ids
 
 
 def grade_id(cell: NotebookNode) -> str | None:

@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from dlfs_autograder.cells import distinctive
+
 MAX_NOTEBOOK_BYTES = 50_000_000
 MAX_ZIP_MEMBERS = 20_000
 ATTEMPT = re.compile(r"^(?P<head>.*?)_attempt_(?P<stamp>\d{4}(?:-\d{2}){5})(?:_(?P<file>.*))?$", re.DOTALL)
@@ -79,10 +81,10 @@ def _grade_ids(path: Path) -> set[str]:
 
 
 def recognise(path: Path, chapter_ids: dict[str, set[str]]) -> str:
-    """The chapter whose grade_ids the notebook shares most ('' if none)."""
+    """The chapter whose own grade_ids (not its question ids) the notebook shares most ('' if none)."""
     ids = _grade_ids(path)
-    best = max(chapter_ids, key=lambda ch: len(ids & chapter_ids[ch]), default="")
-    return best if best and ids & chapter_ids[best] else ""
+    best = max(chapter_ids, key=lambda ch: (len(ids & distinctive(chapter_ids[ch])), len(ids & chapter_ids[ch])), default="")
+    return best if best and ids & distinctive(chapter_ids[best]) else ""
 
 
 class _Stage:

@@ -43,7 +43,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from dlfs_autograder.cells import NotebookError, grade_id, is_test_cell, read_notebook, strip_hidden_tests
+from dlfs_autograder.cells import NotebookError, distinctive, grade_id, is_test_cell, read_notebook, strip_hidden_tests
 from dlfs_autograder.remote import Channel, GradingStop, LibraryAnswer, OutOfTime, RemoteFunction, SandboxFailure
 from dlfs_autograder.sandbox import SANDBOX_UID, Kernel, Limits, unreadable_runtime
 
@@ -311,7 +311,7 @@ def grade(path: Path, chapter: Chapter, scratch: Path, root: Path, limits: Limit
         outcome.messages = {g: outcome.status for g in chapter.tests}
         return outcome
     ids = {grade_id(c) for c in nb.cells}
-    if not ids & (set(chapter.tests) | set(chapter.exercises)):
+    if not ids & distinctive(set(chapter.tests) | set(chapter.exercises)):  # question ids are in every chapter
         outcome.status = f"not graded: this is not a {chapter.name} notebook (none of its exercises or checks were found)"
         outcome.messages = {g: outcome.status for g in chapter.tests}
         return outcome
