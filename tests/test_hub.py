@@ -24,13 +24,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, solution_path
 from labtools import DERIV_RIGHT, DERIV_WRONG_IN_3D, clean_env, free_port, http, scratch_course, stop, stop_pid_file, wait_for
 
 BIN = Path(sys.executable).parent
 DLFS = str(BIN / "dlfs")
 CHAPTER = "02_derivatives"
-LEARNERS = {"alice": DERIV_RIGHT, "bob": DERIV_WRONG_IN_3D}
+_SOLUTION = nbformat.read(str(solution_path(CHAPTER)), as_version=4)
+TOTAL = f"{sum(c.metadata['nbgrader']['points'] for c in _SOLUTION.cells if c.metadata.get('nbgrader', {}).get('grade')):g}"
+# alice answers every exercise and question of the chapter (her deriv written her own way); bob only a deriv wrong in 3-D
+LEARNERS = {"alice": {**{c.metadata["nbgrader"]["grade_id"]: c.source for c in _SOLUTION.cells
+                         if c.metadata.get("nbgrader", {}).get("solution")}, "deriv": DERIV_RIGHT},
+            "bob": {"deriv": DERIV_WRONG_IN_3D}}
 INSTRUCTOR = "teacher"
 HUB_BUDGET_S = 300
 
@@ -129,7 +134,7 @@ def test_one_instructor_and_two_learners_run_the_whole_loop_on_jupyterhub(tmp_pa
         # 2. the learners, at the same time: fetch from the Assignment List, write deriv, Validate, Submit
         course_query = {"course_id": "dlfs", "assignment_id": CHAPTER}
 
-        def learner_works(learner: str, answer: str) -> dict:
+        def learner_works(learner: str, answer: dict[str, str]) -> dict:
             status, listed = http(user_url(learner, "assignments?course_id=dlfs"), token=token)
             assert status == 200 and listed["success"], listed
             assert [(a["assignment_id"], a["status"]) for a in listed["value"]] == [(CHAPTER, "released")]
@@ -140,8 +145,9 @@ def test_one_instructor_and_two_learners_run_the_whole_loop_on_jupyterhub(tmp_pa
             status, model = http(user_url(learner, f"api/contents/{notebook}"), token=token)
             assert status == 200
             nb = nbformat.from_dict(model["content"])
-            (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "deriv"]
-            cell.source = answer
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader", {}).get("grade_id") in answer:
+                    cell.source = answer[cell.metadata["nbgrader"]["grade_id"]]
             status, _ = http(user_url(learner, f"api/contents/{notebook}"), "PUT",
                              {"type": "notebook", "format": "json", "content": nb}, token=token)
             assert status == 200
@@ -157,7 +163,7 @@ def test_one_instructor_and_two_learners_run_the_whole_loop_on_jupyterhub(tmp_pa
             verdicts = dict(zip(LEARNERS, pool.map(learner_works, LEARNERS, LEARNERS.values())))
         assert verdicts["alice"]["value"] == {}  # full marks: "Success! Your notebook passes all the tests."
         report = verdicts["bob"]["dlfs_check"]["report"]
-        assert "Total: 0 / 3" in report and "(2, 3, 4)" in report  # bob's deriv fails the hidden 3-D case
+        assert f"Total: 0 / {TOTAL}" in report and "(2, 3, 4)" in report  # bob's deriv fails the hidden 3-D case
 
         # 3. the instructor collects, grades and returns the feedback: one command each
         collected = instructor("collect", CHAPTER, env=teacher_env, cwd=course)
@@ -167,7 +173,7 @@ def test_one_instructor_and_two_learners_run_the_whole_loop_on_jupyterhub(tmp_pa
         assert "to 2 learner(s)" in instructor("return", CHAPTER, "--graded", str(graded), env=teacher_env, cwd=course)
 
         # 4. each learner fetches the feedback from the Assignment List and opens it
-        for learner, score in (("alice", "3 / 3"), ("bob", "0 / 3")):
+        for learner, score in (("alice", f"{TOTAL} / {TOTAL}"), ("bob", f"0 / {TOTAL}")):
             status, listed = http(user_url(learner, "assignments/fetch_feedback"), "POST", course_query, token=token)
             assert status == 200 and listed["success"], listed
             submitted = [a for a in listed["value"] if a["status"] == "submitted"]
