@@ -43,7 +43,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from dlfs_autograder.cells import NotebookError, distinctive, grade_id, is_test_cell, read_notebook, strip_hidden_tests
+from dlfs_autograder.cells import QUESTION_ID, NotebookError, distinctive, grade_id, is_test_cell, read_notebook, strip_hidden_tests
 from dlfs_autograder.remote import Channel, GradingStop, LibraryAnswer, OutOfTime, RemoteFunction, SandboxFailure
 from dlfs_autograder.sandbox import SANDBOX_UID, Kernel, Limits, unreadable_runtime
 
@@ -210,7 +210,9 @@ class _Grading:
             self.channel.install()
             message, _ = _exec(code, f"<hidden tests of {test.gid}>", test.namespace)  # their stdout is not shown
             test.hidden_result = "failed" if message else "passed"
-            test.message = HIDDEN_FAILED if message else ""
+            # a conceptual question's hidden test holds only its answer and explanation: the learner should read them
+            question = QUESTION_ID.fullmatch(test.gid.removeprefix("test_")) is not None
+            test.message = (message if question else HIDDEN_FAILED) if message else ""
         except OutOfTime:
             test.hidden_result = "not run"
             test.message = "not finished: " + self.out_of_time().removeprefix("stopped: ")

@@ -38,7 +38,7 @@ CASES = [
                 "    def _param_grad(self, output_grad):\n        return np.ones((1, len(output_grad))) @ output_grad"
             ),
             "dense_backward": (
-                "from dlfs.nn.operations import WeightMultiply, BiasAdd, Tanh\n"
+                "from dlfs.nn.operations import Tanh  # WeightMultiply and BiasAdd: my own, from the cells above\n"
                 "def dense_backward(X, W, B, output_grad):\n"
                 "    boxes = [WeightMultiply(W.copy()), BiasAdd(B.copy()), Tanh()]\n    out = X\n"
                 "    for box in boxes:\n        out = box.forward(out)\n    grad = output_grad\n"
