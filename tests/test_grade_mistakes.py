@@ -68,4 +68,7 @@ def test_grade_scores_and_explains_each_case_as_check_does(
         if words and QUESTION_ID.fullmatch(gid.removeprefix("test_")):  # a question's explanation is shown
             assert words in text, f"{gid}: feedback lacks {words!r}"
         elif words:  # dlfs check's words, or (when a hidden test failed) the grader's note that its details stay hidden
-            assert words in text or "their details stay hidden" in text, f"{gid}: feedback lacks {words!r}"
+            # the grader calls the learner's function across the sandbox, where it names an argument by position
+            same = re.sub(r"changed its input `[^`]*` in place", "changed its input in place", words)
+            seen = re.sub(r"changed its input `[^`]*` in place", "changed its input in place", text)
+            assert same in seen or "their details stay hidden" in text, f"{gid}: feedback lacks {words!r}"
