@@ -31,7 +31,7 @@ from nbformat import NotebookNode
 
 from dlfs_autograder.cells import NotebookError, failure_message, grade_id, is_test_cell, read_notebook, score
 from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
-from dlfs_autograder.redact import build_library
+from dlfs_autograder.redact import build_library, library_source
 
 HIDDEN_NOTE = "Hidden tests are not part of this self-check: they run when your notebook is graded."
 
@@ -155,7 +155,7 @@ def check_notebook(path: Path) -> Report:
     config = load_config()
     timeout = int(config.ExecutePreprocessor.get("timeout", 60))
     with tempfile.TemporaryDirectory(prefix="dlfs-check-") as tmp:
-        build_library(root / "lib", exercises, Path(tmp) / "lib")
+        build_library(library_source(root), exercises, Path(tmp) / "lib")
         problem = run_notebook(merged, path.resolve().parent, timeout, library=Path(tmp) / "lib")
     by_id = {grade_id(c): c for c in merged.cells if is_test_cell(c)}
     results = []
@@ -194,6 +194,7 @@ def format_report(path: Path, results: list[Result], seconds: float) -> str:
             text = "\n      ".join((r.message or "this check failed.").splitlines())
             lines.append(f"  - {r.exercise}: {text}")
     return "\n".join(lines)
+
 
 
 def main(notebook: str) -> int:

@@ -53,7 +53,7 @@ from dlfs_autograder.cells import strip_hidden_tests
 from dlfs_autograder.course import chapters as course_chapters
 from dlfs_autograder.course import course_env, course_root, load_config, source_notebook
 from dlfs_autograder.intake import Found, discover, recognise
-from dlfs_autograder.redact import build_library
+from dlfs_autograder.redact import build_library, library_source
 from dlfs_autograder.sandbox import Limits, bwrap_path, isolation_report
 from dlfs_autograder.trusted import MAX_STATUS_CHARS, Chapter, clip
 from dlfs_autograder.trusted import grade as grade_one
@@ -467,7 +467,7 @@ def _grade(submissions: Path, out: Path, chapter: str, workers: int, force: bool
     for name in sorted({f.chapter for f in found}):
         grader.chapters[name] = loaded[name]
         grader.libraries[name] = scratch / f"lib-{name}"
-        build_library(root / "lib", loaded[name].exercises, grader.libraries[name])
+        build_library(library_source(root), loaded[name].exercises, grader.libraries[name])
     os.environ.update(course_env(root))  # nbgrader's gradebook runs `alembic` from this environment's bin/
     try:
         grader.prepare_gradebook()

@@ -115,6 +115,16 @@ def _module_name(lib: Path, path: Path) -> str:
     return ".".join(parts)
 
 
+def library_source(root: Path) -> Path:
+    """The folder holding the ``dlfs`` package: the course's ``lib/``, or (a course folder without it, such as a
+    class's shared folder on a hub) wherever the installed ``dlfs`` comes from."""
+    if (root / "lib" / "dlfs").is_dir():
+        return root / "lib"
+    import dlfs
+
+    return Path(dlfs.__file__).resolve().parent.parent
+
+
 def build_library(lib: Path, exercises: Iterable[str], dest: Path) -> list[str]:
     """Copy ``lib`` (the folder that holds ``dlfs/``) to ``dest`` with the references of ``exercises`` guarded.
 
