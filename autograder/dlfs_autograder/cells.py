@@ -105,8 +105,8 @@ def score(cell: NotebookNode) -> tuple[float, float]:
     return float(earned or 0.0), float(possible)
 
 
-def strip_hidden_tests(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> str:
-    """Cut every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region from a cell's source."""
+def _hidden_split(source: str, begin: str, end: str, want_hidden: bool) -> str:
+    """The lines of ``source`` outside (or, ``want_hidden``, inside) its hidden-test regions; marker lines dropped."""
     kept: list[str] = []
     hidden = False
     for line in source.split("\n"):
@@ -114,9 +114,19 @@ def strip_hidden_tests(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str 
             hidden = True
         elif end in line:
             hidden = False
-        elif not hidden:
+        elif hidden == want_hidden:
             kept.append(line)
     return "\n".join(kept)
+
+
+def strip_hidden_tests(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> str:
+    """Cut every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` region from a cell's source."""
+    return _hidden_split(source, begin, end, want_hidden=False)
+
+
+def hidden_code(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> str:
+    """The lines inside the cell's hidden-test regions (empty if it has none)."""
+    return _hidden_split(source, begin, end, want_hidden=True)
 
 
 def error_summary(outputs: list[Any]) -> list[Any]:

@@ -43,7 +43,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from dlfs_autograder.cells import QUESTION_ID, NotebookError, distinctive, grade_id, is_test_cell, read_notebook, strip_hidden_tests
+from dlfs_autograder.cells import QUESTION_ID, NotebookError, distinctive, grade_id, hidden_code, is_test_cell, read_notebook, strip_hidden_tests
 from dlfs_autograder.remote import Channel, GradingStop, LibraryAnswer, OutOfTime, RemoteFunction, SandboxFailure
 from dlfs_autograder.sandbox import SANDBOX_UID, Kernel, Limits, unreadable_runtime
 
@@ -56,20 +56,6 @@ HIDDEN_FAILED = ("the visible checks pass, but the hidden tests failed. They cal
 def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``text`` cut to ``limit`` characters, saying so."""
     return text if len(text) <= limit else text[:limit] + f" [... cut: {len(text) - limit} more characters]"
-
-
-def hidden_code(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> str:
-    """The lines inside the cell's hidden-test regions (empty if it has none)."""
-    kept: list[str] = []
-    inside = False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            kept.append(line)
-    return "\n".join(kept)
 
 
 @dataclass
