@@ -100,28 +100,36 @@ def _sub(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
+def _state_road(ax: Axes, top: float, times_x: float, plus_x: float, end_x: float, before: str, after: str) -> None:
+    """The state's road along the top of a cell: ``before`` -> ``×`` at ``times_x`` -> ``+`` at ``plus_x`` -> ``after``."""
+    _arrow(ax, (0.2, top), (times_x - 0.3, top), color=VALUE_COLOR, width=2.4)
+    ax.text(0.2, top + 0.2, before, fontsize=12, color=VALUE_COLOR, va="bottom")
+    _junction(ax, (times_x, top), "×")
+    _arrow(ax, (times_x + 0.3, top), (plus_x - 0.3, top), color=VALUE_COLOR, width=2.4)
+    _junction(ax, (plus_x, top), "+")
+    _arrow(ax, (plus_x + 0.3, top), (end_x, top), color=VALUE_COLOR, width=2.4)
+    ax.text(end_x, top + 0.2, after, fontsize=12, color=VALUE_COLOR, va="bottom", ha="right")
+
+
+def _gates(ax: Axes, gates: list[tuple[float, str, str]], mid: float, arrow_gap: float, label_gap: float) -> None:
+    """The input wire ``[x_t, h_(t-1)]`` along the bottom and a box per gate ``(x, name, function)`` at height ``mid``."""
+    _arrow(ax, (0.2, 0.4), (2.0, 0.4))
+    ax.text(0.2, 0.55, "x_t and h_(t-1)", fontsize=11, va="bottom")
+    for gx, name, fn in gates:
+        _arrow(ax, (gx, 0.4), (gx, mid - arrow_gap))
+        draw_box(ax, (gx, mid), fn, width=1.1, height=0.9)
+        ax.text(gx + 0.12, mid - label_gap, name, fontsize=11, fontweight="bold", color=SLOPE_COLOR, ha="left", va="top")
+    ax.plot([2.0, gates[-1][0]], [0.4, 0.4], color=WIRE_COLOR, linewidth=1.6)
+
+
 def lstm_cell_diagram(title: str | None = None) -> Figure:
     """One LSTM step: the cell state ``c`` runs along the top, changed only by ``× f`` and ``+ i ⊙ g``;
     the four gates are computed from ``[x_t, h_(t-1)]``; ``h_t = o ⊙ tanh(c_t)``."""
     fig, ax = diagram_axes(10.5, (0.0, 14.0), (-0.6, 7.4))
     top, mid = 6.0, 3.4
-    # the cell state's road
-    _arrow(ax, (0.2, top), (3.7, top), color=VALUE_COLOR, width=2.4)
-    ax.text(0.2, top + 0.2, "c_(t-1)", fontsize=12, color=VALUE_COLOR, va="bottom")
-    _junction(ax, (4.0, top), "×")
-    _arrow(ax, (4.3, top), (7.2, top), color=VALUE_COLOR, width=2.4)
-    _junction(ax, (7.5, top), "+")
-    _arrow(ax, (7.8, top), (13.8, top), color=VALUE_COLOR, width=2.4)
-    ax.text(13.8, top + 0.2, "c_t", fontsize=12, color=VALUE_COLOR, va="bottom", ha="right")
-    # inputs
-    _arrow(ax, (0.2, 0.4), (2.0, 0.4))
-    ax.text(0.2, 0.55, "x_t and h_(t-1)", fontsize=11, va="bottom")
+    _state_road(ax, top, 4.0, 7.5, 13.8, "c_(t-1)", "c_t")  # the cell state's road
     gates = [(4.0, "forget f", "σ"), (6.3, "input i", "σ"), (8.7, "candidate g", "tanh"), (10.9, "output o", "σ")]
-    for gx, name, fn in gates:
-        _arrow(ax, (gx, 0.4), (gx, mid - 0.5))
-        draw_box(ax, (gx, mid), fn, width=1.1, height=0.9)
-        ax.text(gx + 0.12, mid - 0.6, name, fontsize=11, fontweight="bold", color=SLOPE_COLOR, ha="left", va="top")
-    ax.plot([2.0, 10.9], [0.4, 0.4], color=WIRE_COLOR, linewidth=1.6)
+    _gates(ax, gates, mid, arrow_gap=0.5, label_gap=0.6)
     _arrow(ax, (4.0, mid + 0.5), (4.0, top - 0.3))                      # f scales the old state
     _junction(ax, (7.5, 4.9), "×")                                       # i ⊙ g
     _arrow(ax, (6.3, mid + 0.5), (7.28, 4.7))
@@ -147,20 +155,8 @@ def gru_cell_diagram(title: str | None = None) -> Figure:
     is mixed in with weight ``1 - z``; the reset gate ``r`` scales the hidden part of the candidate."""
     fig, ax = diagram_axes(10.5, (0.0, 14.0), (-0.6, 7.4))
     top, mid = 6.0, 2.8
-    _arrow(ax, (0.2, top), (4.2, top), color=VALUE_COLOR, width=2.4)
-    ax.text(0.2, top + 0.2, "h_(t-1)", fontsize=12, color=VALUE_COLOR, va="bottom")
-    _junction(ax, (4.5, top), "×")
-    _arrow(ax, (4.8, top), (9.7, top), color=VALUE_COLOR, width=2.4)
-    _junction(ax, (10.0, top), "+")
-    _arrow(ax, (10.3, top), (13.9, top), color=VALUE_COLOR, width=2.4)
-    ax.text(13.9, top + 0.2, "h_t", fontsize=12, color=VALUE_COLOR, va="bottom", ha="right")
-    _arrow(ax, (0.2, 0.4), (2.0, 0.4))
-    ax.text(0.2, 0.55, "x_t and h_(t-1)", fontsize=11, va="bottom")
-    ax.plot([2.0, 9.0], [0.4, 0.4], color=WIRE_COLOR, linewidth=1.6)
-    for gx, name, fn in [(4.5, "update z", "σ"), (6.8, "reset r", "σ"), (9.0, "candidate ñ", "tanh")]:
-        _arrow(ax, (gx, 0.4), (gx, mid - 0.45))
-        draw_box(ax, (gx, mid), fn, width=1.1, height=0.9)
-        ax.text(gx + 0.12, mid - 0.55, name, fontsize=11, fontweight="bold", color=SLOPE_COLOR, ha="left", va="top")
+    _state_road(ax, top, 4.5, 10.0, 13.9, "h_(t-1)", "h_t")
+    _gates(ax, [(4.5, "update z", "σ"), (6.8, "reset r", "σ"), (9.0, "candidate ñ", "tanh")], mid, arrow_gap=0.45, label_gap=0.55)
     _arrow(ax, (4.5, mid + 0.45), (4.5, top - 0.3))                      # z keeps the old state
     _arrow(ax, (7.35, mid), (8.45, mid))                                 # r scales the hidden part of ñ
     ax.text(7.9, mid + 0.6, "r ⊙ (h U_n + b_n)", fontsize=9, ha="center", va="bottom", color=SLOPE_COLOR)
