@@ -15,7 +15,7 @@ import pytest
 from conftest import CHAPTERS, ROOT, release_path, solution_path, with_answers, write_submission
 from mistakes import cases_by_chapter
 
-from dlfs_autograder.cells import grade_id, is_test_cell
+from dlfs_autograder.cells import QUESTION_ID, grade_id, is_test_cell
 from dlfs_autograder.check import Report, check_notebook
 from dlfs_autograder.timing import cell_seconds
 
@@ -56,7 +56,7 @@ def test_untouched_learner_notebook_scores_zero(chapter: str) -> None:
     for r in report.results:
         assert r.earned == 0, r
         # a question is a value to set (05-07: "not answered yet") or a function to finish (01-04: "not written yet")
-        unfinished = ("not answered yet", "not written yet") if r.grade_id.startswith("test_answer_") else ("not written yet",)
+        unfinished = ("not answered yet", "not written yet") if QUESTION_ID.fullmatch(r.grade_id) else ("not written yet",)
         assert any(words in r.message for words in unfinished), r.message
 
 

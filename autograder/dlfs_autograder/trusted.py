@@ -197,7 +197,7 @@ class _Grading:
             message, _ = _exec(code, f"<hidden tests of {test.gid}>", test.namespace)  # their stdout is not shown
             test.hidden_result = "failed" if message else "passed"
             # a conceptual question's hidden test holds only its answer and explanation: the learner should read them
-            question = QUESTION_ID.fullmatch(test.gid.removeprefix("test_")) is not None
+            question = QUESTION_ID.fullmatch(test.gid) is not None
             test.message = (message if question else HIDDEN_FAILED) if message else ""
         except OutOfTime:
             test.hidden_result = "not run"
