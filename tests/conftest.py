@@ -11,7 +11,7 @@ import pytest
 from nbformat import NotebookNode
 from processes import become_subreaper, descendants, kill_all, left_behind, reap_zombies
 
-from dlfs_autograder.cells import grade_id
+from dlfs_autograder.cells import grade_id, is_test_cell
 from dlfs_autograder.course import chapters as course_chapters
 from dlfs_autograder.remote import Channel
 from dlfs_autograder.sandbox import Kernel, Limits
@@ -26,6 +26,12 @@ def solution_path(chapter: str) -> Path:
 
 def release_path(chapter: str) -> Path:
     return ROOT / "chapters" / chapter / f"{chapter}.ipynb"
+
+
+def full_marks(chapter: str) -> str:
+    """The chapter's total points, written as totals.csv and the reports write them (``10``, ``2.5``)."""
+    source = nbformat.read(str(solution_path(chapter)), as_version=4)
+    return f"{sum(c.metadata['nbgrader']['points'] for c in source.cells if is_test_cell(c)):g}"
 
 
 def with_answers(nb: NotebookNode, answers: dict[str, str]) -> NotebookNode:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import CHAPTERS, ROOT, release_path, solution_path, with_answers, write_submission
+from conftest import CHAPTERS, ROOT, full_marks, release_path, solution_path, with_answers, write_submission
 from mistakes import cases_by_chapter
 
 from dlfs_autograder.cells import QUESTION_ID, grade_id, is_test_cell
@@ -62,14 +62,13 @@ def test_untouched_learner_notebook_scores_zero(chapter: str) -> None:
 
 @pytest.mark.notebook
 def test_cli_reports_full_marks_and_zero_with_exit_codes() -> None:
-    source = nbformat.read(str(solution_path("02_derivatives")), as_version=4)
-    total = sum(c.metadata["nbgrader"]["points"] for c in source.cells if is_test_cell(c))
+    total = full_marks("02_derivatives")
     ok = subprocess.run([DLFS, "check", str(solution_path("02_derivatives"))], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert f"Total: {total:g} / {total:g}" in ok.stdout and "deriv" in ok.stdout
+    assert f"Total: {total} / {total}" in ok.stdout and "deriv" in ok.stdout
     blank = subprocess.run([DLFS, "check", str(release_path("02_derivatives"))], capture_output=True, text=True, cwd=ROOT)
     assert blank.returncode == 1
-    assert f"Total: 0 / {total:g}" in blank.stdout and "not written yet" in blank.stdout
+    assert f"Total: 0 / {total}" in blank.stdout and "not written yet" in blank.stdout
     assert "HIDDEN" not in blank.stdout and "HIDDEN_CASES" not in blank.stdout
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, release_path, solution_path, with_answers, write_submission
+from conftest import ROOT, full_marks, release_path, solution_path, with_answers, write_submission
 
 from dlfs_autograder.cells import is_test_cell
 
@@ -108,11 +108,10 @@ def test_totals_and_gradebook(graded: tuple[Path, subprocess.CompletedProcess[st
     out, _ = graded
     with (out / "totals.csv").open() as f:
         totals = {r["student_id"]: r for r in csv.DictReader(f)}
-    solution = nbformat.read(str(solution_path(CH)), as_version=4)
-    total = sum(c.metadata["nbgrader"]["points"] for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    assert totals["alice"]["score"] == f"{total:g}" and totals["bob"]["score"] == "0"
+    total = full_marks(CH)
+    assert totals["alice"]["score"] == total and totals["bob"]["score"] == "0"
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
-        assert gb.find_submission(CH, "alice").score == total
+        assert gb.find_submission(CH, "alice").score == float(total)
         assert gb.find_submission(CH, "carol").score == 0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, release_path, solution_path, with_answers
+from conftest import ROOT, full_marks, release_path, solution_path, with_answers
 
 from dlfs_autograder.sandbox import bwrap_path
 
@@ -38,8 +38,7 @@ pytestmark = [pytest.mark.notebook, pytest.mark.skipif(bwrap_path() is None, rea
 def _class(folder: Path, n: int, pause: float = 0.0) -> dict[str, str]:
     """``n`` students, alternately the solution (every point) and a forward difference (0); expected totals."""
     expected = {}
-    solution = nbformat.read(str(solution_path(CH)), as_version=4)
-    total = sum(c.metadata["nbgrader"]["points"] for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    total = full_marks(CH)
     for i in range(n):
         student = f"s{i}"
         nb = nbformat.read(str(solution_path(CH) if i % 2 == 0 else release_path(CH)), as_version=4)
@@ -49,7 +48,7 @@ def _class(folder: Path, n: int, pause: float = 0.0) -> dict[str, str]:
             nb.cells.insert(1, nbformat.v4.new_code_cell(f"import time\ntime.sleep({pause})"))
         (folder / student / CH).mkdir(parents=True)
         nbformat.write(nb, str(folder / student / CH / f"{CH}.ipynb"))
-        expected[student] = f"{total:g}" if i % 2 == 0 else "0"
+        expected[student] = total if i % 2 == 0 else "0"
     return expected
 
 

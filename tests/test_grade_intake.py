@@ -12,9 +12,8 @@ import time
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import ROOT, release_path, solution_path
+from conftest import ROOT, full_marks, release_path, solution_path
 
 from dlfs_autograder.sandbox import bwrap_path
 
@@ -22,13 +21,7 @@ DLFS = str(Path(sys.executable).parent / "dlfs")
 pytestmark = [pytest.mark.notebook, pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed")]
 
 
-def _full_marks(chapter: str) -> str:
-    """The solution's total points, as totals.csv writes them."""
-    nb = nbformat.read(str(solution_path(chapter)), as_version=4)
-    return f"{sum(c.metadata['nbgrader']['points'] for c in nb.cells if c.metadata.get('nbgrader', {}).get('grade')):g}"
-
-
-FULL_02 = _full_marks("02_derivatives")
+FULL_02 = full_marks("02_derivatives")
 
 
 def _totals(out: Path) -> dict[tuple[str, str], str]:

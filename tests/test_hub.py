@@ -24,14 +24,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, solution_path
+from conftest import ROOT, full_marks, solution_path
 from labtools import DERIV_RIGHT, DERIV_WRONG_IN_3D, clean_env, free_port, http, scratch_course, stop, stop_pid_file, wait_for
 
 BIN = Path(sys.executable).parent
 DLFS = str(BIN / "dlfs")
 CHAPTER = "02_derivatives"
 _SOLUTION = nbformat.read(str(solution_path(CHAPTER)), as_version=4)
-TOTAL = f"{sum(c.metadata['nbgrader']['points'] for c in _SOLUTION.cells if c.metadata.get('nbgrader', {}).get('grade')):g}"
+TOTAL = full_marks(CHAPTER)
 # alice answers every exercise and question of the chapter (her deriv written her own way); bob only a deriv wrong in 3-D
 LEARNERS = {"alice": {**{c.metadata["nbgrader"]["grade_id"]: c.source for c in _SOLUTION.cells
                          if c.metadata.get("nbgrader", {}).get("solution")}, "deriv": DERIV_RIGHT},
