@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbformat import NotebookNode
 from processes import become_subreaper, descendants, kill_all, left_behind, reap_zombies
 
+from dlfs.checks.gradcheck import CheckFailed
 from dlfs_autograder.cells import grade_id, is_test_cell
 from dlfs_autograder.course import chapters as course_chapters
-from dlfs_autograder.remote import Channel
+from dlfs_autograder.remote import Channel, RemoteFunction
 from dlfs_autograder.sandbox import Kernel, Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +74,24 @@ def open_channel(folder: Path, learner_code: str, cell_seconds: float) -> Iterat
         yield channel
     finally:
         kernel.shutdown()
+
+
+def passes_remotely(channel: Channel, check: Callable[..., None], name: str, kwargs: dict[str, Any],
+                    seconds: float = 4.0) -> None:
+    """``check`` (visible, then with the hidden ``kwargs``) passes the kernel's ``name``, as in class grading, in time."""
+    channel.install()
+    start = time.perf_counter()
+    check(RemoteFunction(channel, name))
+    check(RemoteFunction(channel, name), **kwargs)
+    assert time.perf_counter() - start < seconds
+
+
+def fails_remotely_with(channel: Channel, check: Callable[..., None], name: str, message: str) -> None:
+    """``check`` fails the kernel's ``name`` with a hint (or "not written") that contains ``message``."""
+    channel.install()
+    with pytest.raises(CheckFailed, match="Hint|not written") as info:
+        check(RemoteFunction(channel, name))
+    assert message in str(info.value)
 
 
 # ---------------------------------------------------------------- no process outlives its test module

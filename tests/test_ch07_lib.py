@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import open_channel
+from conftest import fails_remotely_with, open_channel, passes_remotely
 
 from dlfs.checks import momentum as mc
 from dlfs.checks.gradcheck import CheckFailed
@@ -592,24 +592,13 @@ REMOTE_WRONG = [
 @pytest.mark.parametrize(("check", "name", "kwargs"), REMOTE_RIGHT)
 def test_checks_pass_right_answers_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
                                                          kwargs: dict[str, Any]) -> None:
-    from dlfs_autograder.remote import RemoteFunction
-
-    kernel_channel.install()
-    start = time.perf_counter()
-    check(RemoteFunction(kernel_channel, name))
-    check(RemoteFunction(kernel_channel, name), **kwargs)
-    assert time.perf_counter() - start < 4.0
+    passes_remotely(kernel_channel, check, name, kwargs)
 
 
 @pytest.mark.parametrize(("check", "name", "message"), REMOTE_WRONG)
 def test_checks_name_mistakes_in_a_sandboxed_kernel(kernel_channel: Any, check: Callable[..., None], name: str,
                                                     message: str) -> None:
-    from dlfs_autograder.remote import RemoteFunction
-
-    kernel_channel.install()
-    with pytest.raises(CheckFailed, match="Hint|not written") as info:
-        check(RemoteFunction(kernel_channel, name))
-    assert message in str(info.value)
+    fails_remotely_with(kernel_channel, check, name, message)
 
 
 # ---------------------------------------------------------------- the ball in the bowl
