@@ -526,10 +526,8 @@ LEARNER_CODE = '''
 import numpy as np
 
 def sgd_momentum_update(param, grad, velocity, lr, momentum):
-    velocity *= momentum
-    velocity += lr * grad
-    param -= velocity
-    return param, velocity
+    velocity = momentum * velocity + lr * grad  # new arrays: the inputs stay as they were
+    return param - velocity, velocity
 
 def exponential_decay(lr, final_lr, epoch, max_epochs):
     return lr * (final_lr / lr) ** (epoch / (max_epochs - 1))
