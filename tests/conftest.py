@@ -37,6 +37,16 @@ def full_marks(chapter: str) -> str:
     return f"{sum(c.metadata['nbgrader']['points'] for c in source.cells if is_test_cell(c)):g}"
 
 
+def solution_answers(chapter: str) -> dict[str, str]:
+    """Each exercise cell's code in the instructor notebook (by grade_id), its solution markers removed."""
+    source = nbformat.read(str(solution_path(chapter)), as_version=4)
+    return {
+        str(grade_id(c)): "\n".join(line for line in c.source.splitlines() if "### BEGIN SOLUTION" not in line
+                                     and "### END SOLUTION" not in line)
+        for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+
+
 def with_answers(nb: NotebookNode, answers: dict[str, str]) -> NotebookNode:
     """A copy of ``nb`` whose exercise cells (by grade_id) hold the given code instead."""
     out = copy.deepcopy(nb)

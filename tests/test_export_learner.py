@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-from conftest import ROOT, release_path, with_answers, write_submission
+from conftest import ROOT, full_marks, release_path, solution_answers, with_answers, write_submission
 
 DLFS = str(Path(sys.executable).parent / "dlfs")
 CH = "02_derivatives"
@@ -33,10 +33,10 @@ def test_the_learner_copy_holds_no_solution_and_checks_the_visible_tests(tmp_pat
 
     work = tmp_path / "work"
     right = write_submission(work / "right", CH, with_answers(nbformat.read(str(release_path(CH)), as_version=4),
-                                                             {"deriv": RIGHT}))
+                                                             {**solution_answers(CH), "deriv": RIGHT}))
     passed = _check(dest, right)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "3" in passed.stdout and "Hidden tests are not part of this self-check" in passed.stdout
+    assert f"Total: {full_marks(CH)} / {full_marks(CH)}" in passed.stdout and "Hidden tests are not part of this self-check" in passed.stdout
 
     untouched = write_submission(work / "untouched", CH, nbformat.read(str(release_path(CH)), as_version=4))
     failed = _check(dest, untouched)
