@@ -18,17 +18,19 @@ and figures (PNG) stay visible.
 from __future__ import annotations
 
 import copy
+import functools
 import html
 from collections.abc import Mapping
 from typing import Any
 
 import bleach
+from bleach.sanitizer import Cleaner
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets import Bool
 
 from dlfs_autograder.cells import error_summary, is_test_cell, strip_hidden_tests
@@ -58,10 +60,21 @@ def _safe_attribute(tag: str, name: str, value: str) -> bool:
     return tag in {"th", "td"} and name in {"colspan", "rowspan", "align"}
 
 
+#: One sanitiser for every fragment: ``bleach.clean`` would build a new one (and its HTML parser) per call.
+_CLEANER = Cleaner(tags=SAFE_TAGS, attributes=_safe_attribute, protocols=["http", "https", "mailto", "data"], strip=True,
+                   strip_comments=True)
+
+
 def clean_html(text: str) -> str:
     """``text`` with everything but :data:`SAFE_TAGS` and safe attributes removed (bleach)."""
-    return str(bleach.clean(text, tags=SAFE_TAGS, attributes=_safe_attribute, protocols=["http", "https", "mailto", "data"],
-                            strip=True, strip_comments=True))
+    return str(_CLEANER.clean(text))
+
+
+class _SanitizeCells(SanitizeHTML):
+    """nbconvert's cell sanitiser (markdown, raw cells, HTML outputs; JavaScript outputs dropped) with our rules."""
+
+    def sanitize_html_tags(self, html_str: str) -> str:
+        return clean_html(html_str)
 
 _TEMPLATE = """{%- extends 'classic/index.html.j2' -%}
 {%- block html_head_js -%}
@@ -121,9 +134,22 @@ def notebook_page(title: str, body: str, executed: NotebookNode) -> str:
         if cell.get("cell_type") == "markdown" and len(cell.get("source", "")) > MAX_MARKDOWN_CHARS:
             text = f"[a markdown cell of {len(cell.source)} characters, shown as text]\n" + cell.source
             nb.cells[i] = new_code_cell("", outputs=[new_output("stream", name="stdout", text=text)])
-    nb, _ = SanitizeHTML(tags=SAFE_TAGS, attributes=_safe_attribute, strip=True).preprocess(nb, {})
-    exporter = HTMLExporter(template_name="classic", template_file="dlfs_feedback.html.j2",
-                            extra_loaders=[DictLoader({"dlfs_feedback.html.j2": _TEMPLATE})], sanitize_html=True,
-                            filters={"clean_html": clean_html})
-    page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    nb, _ = _SanitizeCells().preprocess(nb, {})
+    page, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     return page.replace("<body>", f"<body><div style='margin:1em'>{body}</div>", 1)
+
+
+@functools.cache
+def _exporter() -> HTMLExporter:
+    """The page's exporter, made once per process (loading and compiling its templates takes most of a first page)."""
+    return HTMLExporter(template_name="classic", template_file="dlfs_feedback.html.j2",
+                        extra_loaders=[DictLoader({"dlfs_feedback.html.j2": _TEMPLATE})], sanitize_html=True,
+                        filters={"clean_html": clean_html})
+
+
+def warm_up() -> None:
+    """Draw a small page once, so that processes forked afterwards inherit compiled templates and loaded lexers."""
+    cells = [new_markdown_cell("# warm-up *page*"),
+             new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n"),
+                                                new_output("error", ename="E", evalue="e", traceback=["E: e"])])]
+    notebook_page("warm-up", "", new_notebook(cells=cells, metadata={"language_info": {"name": "python"}}))

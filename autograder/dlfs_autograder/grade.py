@@ -298,6 +298,8 @@ class Grader:
     def run(self, jobs: list[Job], hidden: list[Path], scratch: Path) -> None:
         pending = deque(jobs)
         running: list[Job] = []
+        if jobs:
+            feedback.warm_up()  # every grading process is forked from here: it inherits the page's compiled templates
         total, done = len(jobs), 0
         ctx = multiprocessing.get_context("fork")
         budget = self.limits.notebook_seconds
