@@ -35,6 +35,19 @@ CASES = [
             "test_multiple_inputs_multiply_backward": (0, "swapped the local slopes"),
         },
     ),
+    (  # the whole composite with a step so small that its numbers are right; half the chain rule in chain_deriv_3
+        {
+            "chain_deriv_2": "from dlfs.derivatives import deriv\ndef chain_deriv_2(chain, input_range):\n"
+            "    f1, f2 = chain\n    return deriv(lambda v: f2(f1(v)), input_range, 1e-7)",
+            "chain_deriv_3": "from dlfs.derivatives import deriv\ndef chain_deriv_3(chain, input_range):\n"
+            "    f1, f2, f3 = chain\n    first_two = lambda v: f2(f1(v))\n"
+            "    return deriv(f3, first_two(input_range)) * deriv(first_two, input_range, 1e-7)",
+        },
+        {
+            "test_chain_deriv_2": (0, "only ever called on what the box before it returned"),
+            "test_chain_deriv_3": (0, "box 2 (sigmoid) was only ever called"),
+        },
+    ),
     (  # the product treated like a sum; a chain rule that reuses its input array (changed in place)
         {
             "chain_deriv_2": "from dlfs.derivatives import deriv\ndef chain_deriv_2(chain, input_range):\n"

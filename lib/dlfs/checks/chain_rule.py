@@ -8,6 +8,14 @@ The chains include a steep box (``times_10000``) so that the exercise's idea is 
 local slopes, each taken at the value that entered its box, multiplied. Measuring the slope of
 the whole composite directly (``deriv(lambda v: f2(f1(v)), x)``, no chain rule at all) turns the
 step Δ = 0.001 into a step of 10 at the entrance of the next box, and is far off there.
+
+A tiny step (Δ <= 1e-6) would make that number right again, so the checks also look at *how* the
+answer was computed: the chain handed to the learner is made of traced boxes (:func:`box_1` ...),
+which record what they were called with. The chain rule takes each box's own slope at the value that
+entered it, so it calls every box after the first at least once away from the previous box's outputs
+(``deriv(f2, u)`` calls ``f2(u ± Δ)``). Differentiating the whole composite only ever calls a box on
+what the box before it returned. The trace lives where the learner's code runs (in class grading, the
+sandboxed kernel), and is read there with :func:`dlfs.checks.gradcheck.beside`.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import numpy as np
 from numpy import ndarray
 
 from dlfs.checks.cases import CUBE, LEAKY_RELU, SIGMOID, SIN, SQUARE, STEEP, TANH, Fn, away_from_kinks
-from dlfs.checks.gradcheck import HINT_INNER_DERIVATIVE, CheckFailed, assert_close, call_learner
+from dlfs.checks.gradcheck import HINT_INNER_DERIVATIVE, CheckFailed, assert_close, beside, call_learner
 from dlfs.derivatives import deriv
 
 RTOL, ATOL = 1e-4, 1e-6  # room for slopes from `deriv` (Δ = 0.001); every classic mistake is far outside
@@ -56,6 +64,73 @@ VISIBLE_SIGMAS: tuple[Fn, ...] = (SIGMOID, SQUARE)
 HIDDEN_SIGMAS: tuple[Fn, ...] = (TANH, LEAKY_RELU, SIN)
 
 
+# ------------------------------------------------------------------ traced boxes
+
+_BY_NAME = {fn.name: fn for fn in (CUBE, LEAKY_RELU, SIGMOID, SIN, SQUARE, STEEP, TANH)}
+_TRACE: dict[str, list] = {"chain": [], "calls": []}  # the boxes' functions; per box, (input, output) of every call
+
+
+def _start_trace(names: list[str]) -> None:
+    """Make :func:`box_1` ... apply the functions called ``names`` (in order) and forget earlier calls."""
+    _TRACE["chain"] = [_BY_NAME[n] for n in names]
+    _TRACE["calls"] = [[] for _ in names]
+
+
+def _run_box(i: int, x: ndarray) -> ndarray:
+    y = _TRACE["chain"][i].f(x)
+    _TRACE["calls"][i].append((np.array(x, dtype=float, copy=True), np.array(y, dtype=float, copy=True)))
+    return y
+
+
+def box_1(x: ndarray) -> ndarray:
+    """The chain's first box (see :func:`_start_trace`); records each call."""
+    return _run_box(0, x)
+
+
+def box_2(x: ndarray) -> ndarray:
+    """The chain's second box; records each call."""
+    return _run_box(1, x)
+
+
+def box_3(x: ndarray) -> ndarray:
+    """The chain's third box; records each call."""
+    return _run_box(2, x)
+
+
+BOXES = (box_1, box_2, box_3)
+
+
+def _only_on_outputs() -> list[int]:
+    """The boxes (1-based) after the first that were called, but only ever on an output of the box before them."""
+    calls = _TRACE["calls"]
+    found = []
+    for i in range(1, len(calls)):
+        before = [y for _, y in calls[i - 1]]
+        inputs = [x for x, _ in calls[i]]
+        if inputs and all(any(x.shape == y.shape and np.array_equal(x, y) for y in before) for x in inputs):
+            found.append(i + 1)
+    return found
+
+
+def _call_traced(learner: Callable[..., ndarray], fns: Sequence[Fn], x: ndarray, name: str) -> tuple[object, list[int]]:
+    """The learner's result on the traced chain of ``fns``, and the boxes it never evaluated on their own."""
+    __tracebackhide__ = True
+    beside(learner, _start_trace, [fn.name for fn in fns])
+    got = call_learner(learner, list(BOXES[:len(fns)]), x, name=name)
+    return got, beside(learner, _only_on_outputs)
+
+
+def _composite_only(boxes: list[int], fns: Sequence[Fn], what: str) -> None:
+    """A :class:`CheckFailed` when some box was only ever evaluated on the previous box's outputs."""
+    __tracebackhide__ = True
+    if boxes:
+        names = ", ".join(f"box {b} ({fns[b - 1].name})" for b in boxes)
+        raise CheckFailed(
+            f"{what}: the numbers are right, but {names} was only ever called on what the box before it returned, "
+            f"as when the whole composite is differentiated at once.\n  Hint: {HINT_WHOLE_COMPOSITE}"
+        )
+
+
 def _inputs(rng: np.random.Generator, shape: tuple[int, ...], fns: tuple[Fn, ...]) -> ndarray:
     """Uniform inputs in [-2, 2] that stay away from the kinks of the first function."""
     while True:
@@ -90,9 +165,10 @@ def check_chain_deriv_2(chain_deriv_2: Callable[..., ndarray], seed: int = 0,
             u = f1.f(x)
             if not away_from_kinks(u, (f2,)):
                 continue
-            got = call_learner(chain_deriv_2, [f1.f, f2.f], x, name="chain_deriv_2")
+            what = f"chain_deriv_2({_names((f1, f2))}, x) for x of shape {shape}"
+            got, boxes = _call_traced(chain_deriv_2, (f1, f2), x, "chain_deriv_2")
             _compare(
-                got, f2.df(u) * f1.df(x), (f1, f2), x, what=f"chain_deriv_2({_names((f1, f2))}, x) for x of shape {shape}",
+                got, f2.df(u) * f1.df(x), (f1, f2), x, what=what,
                 mistakes=[
                     (HINT_OUTER_AT_X, f2.df(x) * f1.df(x)),
                     (HINT_INNER_DERIVATIVE, f2.df(u)),
@@ -101,6 +177,7 @@ def check_chain_deriv_2(chain_deriv_2: Callable[..., ndarray], seed: int = 0,
                     ("this is the slope of the inner function alone: multiply by the outer derivative f2'(f1(x)).", f1.df(x)),
                 ],
             )
+            _composite_only(boxes, (f1, f2), what)
 
 
 def _compare(got: object, expected: ndarray, fns: Sequence[Fn], x: ndarray, what: str,
@@ -131,9 +208,10 @@ def check_chain_deriv_3(chain_deriv_3: Callable[..., ndarray], seed: int = 0,
             if not (away_from_kinks(u, (f2,)) and away_from_kinks(v, (f3,))):
                 continue
             d1, d2, d3 = f1.df(x), f2.df(u), f3.df(v)
-            got = call_learner(chain_deriv_3, [f1.f, f2.f, f3.f], x, name="chain_deriv_3")
+            what = f"chain_deriv_3({_names((f1, f2, f3))}, x) for x of shape {shape}"
+            got, boxes = _call_traced(chain_deriv_3, (f1, f2, f3), x, "chain_deriv_3")
             _compare(
-                got, d3 * d2 * d1, (f1, f2, f3), x, what=f"chain_deriv_3({_names((f1, f2, f3))}, x) for x of shape {shape}",
+                got, d3 * d2 * d1, (f1, f2, f3), x, what=what,
                 mistakes=[
                     (HINT_OUTER_AT_X, f3.df(x) * f2.df(x) * d1),
                     ("the outer derivatives must be evaluated at the values that entered their boxes: "
@@ -144,6 +222,7 @@ def check_chain_deriv_3(chain_deriv_3: Callable[..., ndarray], seed: int = 0,
                     (HINT_ADDED, d3 + d2 + d1),
                 ],
             )
+            _composite_only(boxes, (f1, f2, f3), what)
 
 
 def _pair(got: object, name: str, call: str) -> tuple[object, object]:

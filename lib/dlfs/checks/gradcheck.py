@@ -433,6 +433,19 @@ def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None, 
     return result
 
 
+def beside(learner: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` where the learner's code runs: here, or in the grader's kernel.
+
+    In the class grader the learner's function is a stand-in with a ``beside`` method that calls a
+    library function (by name) in the learner's (sandboxed) kernel; data come back as data, objects as
+    handles that the learner's code can be given. In a notebook it is simply called here.
+    """
+    remote = getattr(type(learner), "beside", None)
+    if remote is not None and not isinstance(learner, type):
+        return learner.beside(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
+
+
 def random_array(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> ndarray:
     """Float64 normal random numbers of ``shape`` times ``scale`` (for tests)."""
     return rng.normal(size=shape) * scale

@@ -14,7 +14,7 @@ Written for the class grader too, where the learner's code lives in another proc
 data-only channel: tensors travel as arrays, the learner's module stays there as a handle whose
 methods (``state_dict``, ``double``, ``load_state_dict``, calling it) are called remotely, and the
 objects a check hands to the learner's code (a model, a loss, an optimizer) are built beside it with
-:func:`_beside`. The references here are private: they never use the library's answers to this chapter.
+:func:`dlfs.checks.gradcheck.beside`. The references here are private: they never use the library's answers to this chapter.
 """
 
 from __future__ import annotations
@@ -28,25 +28,12 @@ import torch
 from numpy import ndarray
 from torch import nn
 
-from dlfs.checks.gradcheck import CheckFailed, assert_close, call_learner, describe
+from dlfs.checks.gradcheck import CheckFailed, assert_close, beside, call_learner, describe
 
 Shape = tuple[int, ...]
 
 #: How many standard errors a sample statistic may stray before the check calls it wrong.
 Z = 5.0
-
-
-def _beside(learner: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` where the learner's code runs: here, or in the grader's kernel.
-
-    In the class grader the learner's function is a stand-in with a ``beside`` method that calls a
-    library function in the learner's (sandboxed) kernel; then objects come back as handles that the
-    learner's code can be given. In a notebook it is simply called here.
-    """
-    remote = getattr(type(learner), "beside", None)
-    if remote is not None and not isinstance(learner, type):
-        return learner.beside(fn, *args, **kwargs)
-    return fn(*args, **kwargs)
 
 
 def _numpy(value: Any) -> Any:
@@ -241,7 +228,7 @@ def check_DenseLayer(DenseLayer: Callable[..., Any], seed: int = 0,
         assert_close(_numpy(out), Z_ + B, what=what, rtol=1e-10, atol=1e-12, mistakes={
             HINT_NO_BIAS: Z_, HINT_ACTIVATION + " (a tanh)": np.tanh(Z_ + B),
             HINT_ACTIVATION + " (a sigmoid)": 1 / (1 + np.exp(-(Z_ + B))), HINT_ACTIVATION + " (a ReLU)": np.maximum(Z_ + B, 0)})
-        grads = _beside(DenseLayer, _grads_through, layer, X_t, torch.from_numpy(G.copy()))
+        grads = beside(DenseLayer, _grads_through, layer, X_t, torch.from_numpy(G.copy()))
         if "error" in grads:
             raise CheckFailed(f"{label}: no backward pass was possible, {grads['error']}.\n  Hint: {HINT_NOT_TENSOR}")
         for name, want in (("W", X.T @ G), ("B", G.sum(axis=0, keepdims=True)), ("X", G @ W.T)):
@@ -340,7 +327,7 @@ def check_train_step(train_step: Callable[..., Any], seed: int = 0,
         right = _trajectory(case, seed, "right")
         wrong = {hint: _trajectory(case, seed, variant) for hint, variant in
                  ((HINT_NO_ZERO_GRAD, "no_zero_grad"), (HINT_NO_UPDATE, "no_update"), (HINT_LOSS_AFTER, "loss_after"))}
-        model, loss_fn, optimizer = _beside(train_step, _training_problem, task, n_in, hidden, n_out, seed)
+        model, loss_fn, optimizer = beside(train_step, _training_problem, task, n_in, hidden, n_out, seed)
         setting = ("CrossEntropyLoss, SGD(lr=0.3, momentum=0.9)" if task == "classify" else "MSELoss, Adam(lr=0.05)")
         got: list[tuple[float, ndarray]] = []
         for step, (X, y) in enumerate(_batches(task, n_in, n_out, batch, steps, seed), start=1):
