@@ -162,3 +162,24 @@ def test_drawing_feedback_is_cut_off_at_its_time_limit(tmp_path: Path) -> None:
     page = (tmp_path / "page.html").read_text()
     assert "feedback for mallory" in page and "3 / 3" in page and "took too long" in page
     json.dumps(note)
+
+
+def test_pages_that_cannot_be_drawn_never_stop_grading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # seen as an ordinary user on this machine: the venv's interpreter fell back to an older standard library and
+    # nbconvert's HTML export raised for every page; the warm-up before forking must not stop the run
+    from dlfs_autograder import feedback
+    from dlfs_autograder.grade import Job, _render
+    from dlfs_autograder.intake import Found
+    from dlfs_autograder.trusted import Chapter, Outcome
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ValueError("Invalid character 'i' position 0")
+
+    monkeypatch.setattr(feedback, "notebook_page", broken)
+    feedback.warm_up()
+    chapter = Chapter.load(solution_path(CH))
+    outcome = Outcome(scores={"test_deriv": 3.0}, messages={"test_deriv": ""}, executed=nbformat.v4.new_notebook())
+    job = Job(Found("alice", CH, None, "x"), "sha", chapter, tmp_path / "page.html")
+    note = _render(job, outcome, 5.0)
+    assert "could not be drawn (ValueError)" in note
+    assert "feedback for alice" in (tmp_path / "page.html").read_text()

@@ -148,8 +148,15 @@ def _exporter() -> HTMLExporter:
 
 
 def warm_up() -> None:
-    """Draw a small page once, so that processes forked afterwards inherit compiled templates and loaded lexers."""
+    """Draw a small page once, so that processes forked afterwards inherit compiled templates and loaded lexers.
+
+    Only a speed-up: it never raises. If pages cannot be drawn here, each grading process finds out for itself
+    and its feedback falls back to the summary, with a note (see ``grade._render``).
+    """
     cells = [new_markdown_cell("# warm-up *page*"),
              new_code_cell("print(1)", outputs=[new_output("stream", name="stdout", text="1\n"),
                                                 new_output("error", ename="E", evalue="e", traceback=["E: e"])])]
-    notebook_page("warm-up", "", new_notebook(cells=cells, metadata={"language_info": {"name": "python"}}))
+    try:
+        notebook_page("warm-up", "", new_notebook(cells=cells, metadata={"language_info": {"name": "python"}}))
+    except Exception:  # noqa: BLE001,S110 -- a page that cannot be drawn must never stop the grading
+        pass
