@@ -2,7 +2,7 @@
 
 The library's reference implementation of exercise ``foo`` is the module-level
 function or class named ``foo`` somewhere in ``lib/dlfs`` (``checks/`` aside). For
-a chapter, :func:`build_library` copies ``lib/`` and, in the copy, makes every
+a chapter, :func:`build_library` copies the package and, in the copy, makes every
 reference of that chapter's exercises
 
 - call ``dlfs._exercise_guard.reached("<module>.<name>")`` as its first statement
@@ -116,29 +116,29 @@ def _module_name(lib: Path, path: Path) -> str:
 
 
 def library_source(root: Path) -> Path:
-    """The folder holding the ``dlfs`` package: the course's ``lib/``, or (a course folder without it, such as a
-    class's shared folder on a hub) wherever the installed ``dlfs`` comes from."""
+    """The ``dlfs`` package folder to copy: the course's ``lib/dlfs``, or (a course folder without it, such as a
+    class's shared folder on a hub) the installed ``dlfs`` package."""
     if (root / "lib" / "dlfs").is_dir():
-        return root / "lib"
+        return root / "lib" / "dlfs"
     import dlfs
 
-    return Path(dlfs.__file__).resolve().parent.parent
+    return Path(dlfs.__file__).resolve().parent
 
 
-def build_library(lib: Path, exercises: Iterable[str], dest: Path) -> list[str]:
-    """Copy ``lib`` (the folder that holds ``dlfs/``) to ``dest`` with the references of ``exercises`` guarded.
+def build_library(source: Path, exercises: Iterable[str], dest: Path) -> list[str]:
+    """Copy the ``dlfs`` package folder ``source`` to ``dest/dlfs`` with the references of ``exercises`` guarded.
 
     Returns the qualified names guarded (e.g. ``["dlfs.derivatives.deriv"]``). ``dest`` must not exist.
     """
     names = set(exercises)
-    shutil.copytree(lib, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
     package = dest / "dlfs"
+    shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
     guarded: list[str] = []
     for path in sorted(package.rglob("*.py")):
         if path.relative_to(package).parts[0] == "checks":
             continue
-        source = path.read_text(encoding="utf-8")
-        text, done = _protect_module(source, _module_name(dest, path), names)
+        code = path.read_text(encoding="utf-8")
+        text, done = _protect_module(code, _module_name(dest, path), names)
         if done:
             path.write_text(text, encoding="utf-8")
             guarded += done

@@ -16,7 +16,8 @@ What the kernel sees:
 - the file system read-only; ``/tmp``, the home folder, the course folder, the
   submissions and the output folder hidden behind empty read-only layers; put back
   read-only only what the kernel needs: the Python environment and the ``dlfs``
-  library (the per-chapter copy the grader chooses, see :mod:`.redact`);
+  library (the per-chapter copy the grader chooses, see :mod:`.redact`), which is
+  first on the kernel's ``PYTHONPATH``, so it is what ``import dlfs`` finds;
 - one writable folder, ``/tmp/work`` (its home, current and temporary folder): a
   private ``tmpfs`` of ``Limits.scratch_mb``, so nothing it writes lands on the
   host's disk and a full disk is its own problem;
@@ -58,6 +59,9 @@ from jupyter_client.kernelspec import KernelSpecManager
 SANDBOX_UID = 65534  # "nobody": the kernel's user when the grader is root
 INNER_WORK = "/tmp/work"  # the kernel's private, size-limited folder, as the kernel sees it
 INNER_INBOX = "/tmp/inbox"  # the grader's files for the kernel (read-only there), as the kernel sees them
+#: The guarded copy of the library, as the kernel sees it; first on the kernel's PYTHONPATH, so `import dlfs` finds it
+#: whatever the installed `dlfs` is (an editable install pointing into some clone, or a copy in site-packages).
+INNER_LIBRARY = "/tmp/library"
 MAX_TRACEBACK_CHARS = 20_000
 MAX_ERROR_CHARS = 2_000
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # one ZeroMQ frame from the kernel; a bigger one drops the connection
@@ -265,6 +269,7 @@ def bwrap_argv(*, root: Path, hide: list[Path], library: Path, inbox: Path, limi
     for path in visible_runtime(root, [Path("/tmp"), *layers]):
         bind(path, path)
     bind(library, root / "lib")
+    bind(library, Path(INNER_LIBRARY))
     argv += ["--ro-bind", str(inbox), INNER_INBOX]
     argv += ["--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", INNER_WORK, "--chmod", "1777", INNER_WORK]
     argv += ["--dir", f"{INNER_WORK}/.matplotlib", "--chmod", "0777", f"{INNER_WORK}/.matplotlib"]
@@ -384,7 +389,7 @@ class Kernel:
         if not self.sandboxed:
             return kernel
         hide = [self.root, Path.home(), *self.hidden]
-        env = kernel_env(self.inner_work, self.env)
+        env = kernel_env(self.inner_work, {"PYTHONPATH": INNER_LIBRARY, **self.env})
         return [*bwrap_argv(root=self.root, hide=hide, library=self.library, inbox=self.inbox, limits=self.limits,
                             env=env, font=font), *kernel]
 
@@ -429,7 +434,7 @@ class Kernel:
             km.dlfs_outer = self._outer_ip
         if root_mode:
             km.dlfs_owner = (SANDBOX_UID, SANDBOX_UID)
-        env = kernel_env(self.inner_work, self.env) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
+        env = kernel_env(self.inner_work, {"PYTHONPATH": INNER_LIBRARY, **self.env}) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
         self.km = km
         km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(self.scratch))
         self.kc = km.client(context=self.context)
