@@ -215,9 +215,9 @@ MISTAKES: list[tuple[Callable[..., None], Callable[..., Any], str]] = [
     (cr.check_chain_deriv_2, lambda ch, x: deriv(lambda v: ch[1](ch[0](v)), x, 3e-5), "steep box"),
     (cr.check_chain_deriv_3, lambda ch, x: deriv(lambda v: ch[2](ch[1](ch[0](v))), x), "not the chain rule"),
     # a step so small that the composite's slope is right even after the steep box: how it was computed shows
-    (cr.check_chain_deriv_2, lambda ch, x: deriv(lambda v: ch[1](ch[0](v)), x, 1e-6), "only ever called on what the box before"),
-    (cr.check_chain_deriv_2, lambda ch, x: deriv(lambda v: ch[1](ch[0](v)), x, 1e-8), "only ever called on what the box before"),
-    (cr.check_chain_deriv_3, lambda ch, x: deriv(lambda v: ch[2](ch[1](ch[0](v))), x, 1e-7), "box 2 (sigmoid), box 3 (np.tanh) was only ever called"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(lambda v: ch[1](ch[0](v)), x, 1e-6), "only ever called on the previous box's outputs"),
+    (cr.check_chain_deriv_2, lambda ch, x: deriv(lambda v: ch[1](ch[0](v)), x, 1e-8), "only ever called on the previous box's outputs"),
+    (cr.check_chain_deriv_3, lambda ch, x: deriv(lambda v: ch[2](ch[1](ch[0](v))), x, 1e-7), "box 2 (sigmoid), box 3 (np.tanh) were only ever called"),
     # half the idea: the chain rule for the last box, the first two measured as one composite
     (cr.check_chain_deriv_3, lambda ch, x: deriv(ch[2], ch[1](ch[0](x))) * deriv(lambda v: ch[1](ch[0](v)), x, 1e-7),
      "box 2 (sigmoid) was only ever called"),

@@ -44,7 +44,7 @@ CASES = [
             "    return deriv(f3, first_two(input_range)) * deriv(first_two, input_range, 1e-7)",
         },
         {
-            "test_chain_deriv_2": (0, "only ever called on what the box before it returned"),
+            "test_chain_deriv_2": (0, "only ever called on the previous box's outputs"),
             "test_chain_deriv_3": (0, "box 2 (sigmoid) was only ever called"),
         },
     ),

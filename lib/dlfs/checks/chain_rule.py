@@ -126,7 +126,8 @@ def _composite_only(boxes: list[int], fns: Sequence[Fn], what: str) -> None:
     if boxes:
         names = ", ".join(f"box {b} ({fns[b - 1].name})" for b in boxes)
         raise CheckFailed(
-            f"{what}: the numbers are right, but {names} was only ever called on what the box before it returned, "
+            f"{what}: the numbers are right, but {names} {'was' if len(boxes) == 1 else 'were'} only ever called on "
+            "the previous box's outputs, "
             f"as when the whole composite is differentiated at once.\n  Hint: {HINT_WHOLE_COMPOSITE}"
         )
 
