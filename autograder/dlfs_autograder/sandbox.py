@@ -374,6 +374,7 @@ class Kernel:
         self.sandboxed = bool(sandbox_mode())
         self.inner_work = INNER_WORK if self.sandboxed else str(scratch / "work")
         self.inner_inbox = INNER_INBOX if self.sandboxed else str(self.inbox)
+        self.inner_library = INNER_LIBRARY if self.sandboxed else str(self.library)
 
     def __enter__(self) -> Kernel:
         self.start()
@@ -389,7 +390,7 @@ class Kernel:
         if not self.sandboxed:
             return kernel
         hide = [self.root, Path.home(), *self.hidden]
-        env = kernel_env(self.inner_work, {"PYTHONPATH": INNER_LIBRARY, **self.env})
+        env = kernel_env(self.inner_work, {"PYTHONPATH": self.inner_library, **self.env})
         return [*bwrap_argv(root=self.root, hide=hide, library=self.library, inbox=self.inbox, limits=self.limits,
                             env=env, font=font), *kernel]
 
@@ -434,7 +435,7 @@ class Kernel:
             km.dlfs_outer = self._outer_ip
         if root_mode:
             km.dlfs_owner = (SANDBOX_UID, SANDBOX_UID)
-        env = kernel_env(self.inner_work, {"PYTHONPATH": INNER_LIBRARY, **self.env}) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
+        env = kernel_env(self.inner_work, {"PYTHONPATH": self.inner_library, **self.env}) if not self.sandboxed else {"PATH": "/usr/bin:/bin"}
         self.km = km
         km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(self.scratch))
         self.kc = km.client(context=self.context)
